@@ -1,0 +1,57 @@
+import { decode, encode, rfc8949EncodeOptions } from 'cborg'
+import { DecodeError, EncodeError, OversizedError } from '../errors.ts'
+
+/** Strictest decoding cborg offers: minimal integers, no indefinite lengths, no undefined/NaN/Infinity, no duplicate keys. */
+const DECODE_OPTIONS = {
+  strict: true,
+  useMaps: true,
+  rejectDuplicateMapKeys: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  allowBigInt: false,
+  tags: []
+} as const
+
+/** Deterministic CBOR (RFC 8949 §4.2.1): shortest forms, map keys in bytewise order of their encodings. */
+export function encodeCanonical(value: unknown): Uint8Array {
+  try {
+    return encode(value, rfc8949EncodeOptions)
+  } catch (err) {
+    throw new EncodeError(`cannot encode: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Decode bytes that must be the one canonical encoding of a value: size capped before decoding,
+ * strict decode, then re-encoded and compared byte for byte (which also rejects trailing bytes,
+ * floats where integers would do, unsorted keys and invalid UTF-8).
+ */
+export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'value'): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError(`${what}: expected bytes`)
+  if (bytes.byteLength > maxBytes) {
+    throw new OversizedError(`${what}: ${bytes.byteLength} bytes exceeds the ${maxBytes}-byte cap`, String(maxBytes))
+  }
+  let value: unknown
+  try {
+    value = decode(bytes, DECODE_OPTIONS)
+  } catch (err) {
+    throw new DecodeError(`${what}: invalid CBOR (${(err as Error).message})`)
+  }
+  let again: Uint8Array
+  try {
+    again = encode(value, rfc8949EncodeOptions)
+  } catch {
+    throw new DecodeError(`${what}: value cannot be re-encoded canonically`)
+  }
+  if (!bytesEqual(again, bytes)) throw new DecodeError(`${what}: not the canonical encoding`)
+  return value
+}
+
+/** Plain (not constant-time) byte equality; use only on public data. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}

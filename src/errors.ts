@@ -1,0 +1,69 @@
+/**
+ * Every error Parley throws on purpose. Each class has a stable `name` (libp2p v2+ style) that
+ * callers and tests match on; messages are for humans and may change. Expected outcomes (a lookup
+ * miss, an unverified peer) are values, not errors.
+ */
+
+/** Base of every Parley error, so callers can tell ours from unexpected ones. */
+export class ParleyError extends Error {
+  override name = 'ParleyError'
+  /** Machine-readable detail (a field name, a limit), never a secret. */
+  readonly detail?: string
+
+  constructor(message: string, detail?: string) {
+    super(message)
+    if (detail !== undefined) this.detail = detail
+  }
+}
+
+function defineError<N extends string>(name: N) {
+  return class extends ParleyError {
+    override name: N = name
+  }
+}
+
+// --- codec ---
+/** Bytes that are not a valid, canonical encoding of the expected type. */
+export class DecodeError extends defineError('DecodeError') {}
+/** Input longer than the cap for its type; checked before any decoding. */
+export class OversizedError extends defineError('OversizedError') {}
+/** A value that cannot be encoded under its schema (a bug on our side, or bad API input). */
+export class EncodeError extends defineError('EncodeError') {}
+
+// --- crypto ---
+/** A key of the wrong length or a point the policy refuses (small order, non-canonical). */
+export class InvalidKeyError extends defineError('InvalidKeyError') {}
+
+// --- identity ---
+/** A home folder that already holds an identity and no --force. */
+export class IdentityExistsError extends defineError('IdentityExistsError') {}
+/** No identity in the home folder (run `parley init`). */
+export class IdentityNotFoundError extends defineError('IdentityNotFoundError') {}
+/** The passphrase does not open the key file. */
+export class WrongPassphraseError extends defineError('WrongPassphraseError') {}
+/** The key file is damaged (bad encoding, checksum or key mismatch). */
+export class KeystoreCorruptError extends defineError('KeystoreCorruptError') {}
+/** The key file is encrypted and no passphrase could be obtained. */
+export class PassphraseRequiredError extends defineError('PassphraseRequiredError') {}
+/** A string that is not an Ed25519 PeerId. */
+export class InvalidPeerIdError extends defineError('InvalidPeerIdError') {}
+/** A config file that is not valid. */
+export class ConfigError extends defineError('ConfigError') {}
+
+// --- envelope ---
+/** Envelope bytes that do not parse as an envelope. */
+export class MalformedEnvelopeError extends defineError('MalformedEnvelopeError') {}
+/** The envelope is addressed to another peer. */
+export class WrongRecipientError extends defineError('WrongRecipientError') {}
+/** The envelope names an encryption key this node does not hold (never had it, or purged). */
+export class UnknownKeyIdError extends defineError('UnknownKeyIdError') {}
+/** The AEAD did not authenticate: tampered, truncated or not for our key. */
+export class DecryptionFailedError extends defineError('DecryptionFailedError') {}
+/** The inner signature does not verify. */
+export class BadSignatureError extends defineError('BadSignatureError') {}
+/** The sender named inside is not the key that could have signed (not an Ed25519 PeerId). */
+export class SenderKeyMismatchError extends defineError('SenderKeyMismatchError') {}
+/** created-at too far in the future or the past. */
+export class TimestampOutOfWindowError extends defineError('TimestampOutOfWindowError') {}
+/** A version this build does not speak. */
+export class UnsupportedVersionError extends defineError('UnsupportedVersionError') {}
