@@ -67,3 +67,7 @@ export class SenderKeyMismatchError extends defineError('SenderKeyMismatchError'
 export class TimestampOutOfWindowError extends defineError('TimestampOutOfWindowError') {}
 /** A version this build does not speak. */
 export class UnsupportedVersionError extends defineError('UnsupportedVersionError') {}
+
+// --- cli / api ---
+/** Bad input on the command line or in an API request that the parser cannot see (a malformed PeerId, an unknown contact). */
+export class UsageError extends defineError('UsageError') {}

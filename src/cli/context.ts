@@ -1,0 +1,54 @@
+import type { Command } from 'commander'
+import { resolveHome } from '../identity/index.ts'
+
+/** Where the CLI reads and writes: the process's streams, or a test's buffers. */
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  env: NodeJS.ProcessEnv
+  /** Whether stdin is a terminal we may prompt on. */
+  interactive: boolean
+  /** Ask for a secret without echoing it; undefined when there is no terminal. */
+  readSecret(prompt: string): Promise<string | undefined>
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM) — for long-running commands. */
+  untilSignal(): Promise<string>
+}
+
+/** What every command gets: I/O and helpers that apply the common options. */
+export interface CliContext {
+  io: CliIo
+  /** The home folder for these options: --home, else $PARLEY_HOME, else ~/.parley. */
+  home(options: { home?: string }): string
+  /** Print data: JSON when --json, else the text form. */
+  print(options: { json?: boolean }, data: unknown, text: () => string): void
+  /** The passphrase for an encrypted key file: $PARLEY_PASSPHRASE, else a prompt on a terminal. */
+  passphrase(): Promise<string | undefined>
+}
+
+export type RegisterCommand = (program: Command, ctx: CliContext) => void
+
+export function createContext(io: CliIo): CliContext {
+  return {
+    io,
+    home: (options) => resolveHome(options.home, io.env),
+    print(options, data, text) {
+      io.stdout(options.json === true ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`)
+    },
+    async passphrase() {
+      const fromEnv = io.env.PARLEY_PASSPHRASE
+      if (fromEnv !== undefined) return fromEnv
+      if (!io.interactive) return undefined
+      return io.readSecret('Passphrase: ')
+    }
+  }
+}
+
+/** Add the options every command takes. */
+export function withHome(command: Command): Command {
+  return command.option('--home <dir>', 'node home folder (default: $PARLEY_HOME, else ~/.parley)')
+}
+
+/** Add --json to a command that prints data. */
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print JSON')
+}
