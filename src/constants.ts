@@ -54,3 +54,38 @@ export const SCRYPT_P = 1
 export const SCRYPT_MAX_LOG_N = 20
 /** Signal's numeric fingerprint: iterations of SHA-512 per side. */
 export const SAFETY_NUMBER_ITERATIONS = 5200
+
+// --- store ---
+/** The SQLite file in a node's home. */
+export const STORE_FILE = 'parley.db'
+/** `PRAGMA application_id` of a Parley database ("PRLY"), so the store never migrates someone else's file. */
+export const STORE_APPLICATION_ID = 0x50524c59
+/** How long a writer waits for another connection's lock before giving up with SQLITE_BUSY. */
+export const DEFAULT_STORE_BUSY_TIMEOUT_MS = 5000
+/** An outgoing message that nobody acked within this time turns `failed`. */
+export const DEFAULT_OUTBOX_GIVE_UP_MS = 7 * 24 * 60 * 60 * 1000
+/**
+ * How long a seen message id is remembered after receipt. Longer than the oldest envelope we accept
+ * plus clock skew (and a day of margin), so a replay of a pruned id is already refused as stale.
+ */
+export const DEFAULT_SEEN_ID_RETENTION_MS = DEFAULT_MAX_AGE_MS + DEFAULT_MAX_FUTURE_MS + 24 * 60 * 60 * 1000
+/** Rows a list call returns when the caller names no limit, and the most it ever returns. */
+export const DEFAULT_STORE_LIST_LIMIT = 50
+export const MAX_STORE_LIST_LIMIT = 1000
+/** Most messages in one batch call (one transaction). */
+export const MAX_STORE_BATCH = 1000
+/** Defensive caps on what the store keeps per message (the envelope layer already caps at 64 KiB). */
+export const MAX_STORED_BODY_BYTES = MAX_ENVELOPE_BYTES
+export const MAX_STORED_TEXT_BYTES = MAX_ENVELOPE_BYTES
+export const MAX_STORED_META_BYTES = 16 * 1024
+/** Error reasons are truncated to this many characters. */
+export const MAX_STORED_ERROR_LENGTH = 1024
+export const MAX_META_KEY_LENGTH = 128
+export const MAX_META_VALUE_BYTES = 64 * 1024
+export const MAX_CONTACTS = 10_000
+export const MAX_CONTACT_NAME_LENGTH = 64
+/** Resolved directory records kept in the cache; past this the ones that expire first are dropped. */
+export const MAX_CACHED_PEER_RECORDS = 10_000
+export const MAX_CACHED_PEER_RECORD_BYTES = 64 * 1024
+/** Size the WAL file is truncated to after a checkpoint. */
+export const STORE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024

@@ -71,3 +71,17 @@ export class UnsupportedVersionError extends defineError('UnsupportedVersionErro
 // --- cli / api ---
 /** Bad input on the command line or in an API request that the parser cannot see (a malformed PeerId, an unknown contact). */
 export class UsageError extends defineError('UsageError') {}
+
+// --- store ---
+/** The store cannot be used: not a Parley database, already closed, or SQLite failed (`detail` is the SQLite code). */
+export class StoreError extends defineError('StoreError') {}
+/** A schema migration failed and was rolled back: the database stays at its previous version. */
+export class MigrationError extends defineError('MigrationError') {}
+/** The database was written by a newer Parley: its schema version is higher than this build knows. */
+export class StoreVersionError extends defineError('StoreVersionError') {}
+/** A value the store refuses (a malformed message id, a time that is not whole ms); `detail` names the field. */
+export class StoreInputError extends defineError('StoreInputError') {}
+/** A contact with that name exists already (names compare case-insensitively). */
+export class ContactNameTakenError extends defineError('ContactNameTakenError') {}
+/** A contact for that PeerId exists already. */
+export class ContactPeerTakenError extends defineError('ContactPeerTakenError') {}
