@@ -89,3 +89,16 @@ export const MAX_CACHED_PEER_RECORDS = 10_000
 export const MAX_CACHED_PEER_RECORD_BYTES = 64 * 1024
 /** Size the WAL file is truncated to after a checkpoint. */
 export const STORE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+// --- network ---
+/** Kad-DHT protocol of the Parley network (its own network, not the IPFS one). */
+export const DHT_PROTOCOL = '/parley/kad/1.0.0'
+/** Direct messages: length-prefixed envelope frames, one ack frame each. */
+export const MSG_PROTOCOL = '/parley/msg/1.0.0'
+/** Largest frame on the message protocol: an envelope plus its frame header. */
+export const MAX_MSG_FRAME_BYTES = MAX_ENVELOPE_BYTES + 256
+/** Unacked frames a sender may have in flight on one stream. */
+export const MAX_FRAMES_IN_FLIGHT = 256
+/** Inbound rate limit per peer on the message protocol. */
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 20
+export const DEFAULT_RATE_LIMIT_BURST = 40

@@ -72,6 +72,10 @@ export class UnsupportedVersionError extends defineError('UnsupportedVersionErro
 /** Bad input on the command line or in an API request that the parser cannot see (a malformed PeerId, an unknown contact). */
 export class UsageError extends defineError('UsageError') {}
 
+// --- directory ---
+/** A directory (DHT) record that fails validation; `detail` is the reason code. */
+export class RecordRejectedError extends defineError('RecordRejectedError') {}
+
 // --- store ---
 /** The store cannot be used: not a Parley database, already closed, or SQLite failed (`detail` is the SQLite code). */
 export class StoreError extends defineError('StoreError') {}
@@ -85,3 +89,11 @@ export class StoreInputError extends defineError('StoreInputError') {}
 export class ContactNameTakenError extends defineError('ContactNameTakenError') {}
 /** A contact for that PeerId exists already. */
 export class ContactPeerTakenError extends defineError('ContactPeerTakenError') {}
+
+// --- net ---
+/** A frame on a Parley protocol that does not parse; the stream is reset. */
+export class MalformedFrameError extends defineError('MalformedFrameError') {}
+/** A message stream closed or failed before every ack arrived. */
+export class ChannelClosedError extends defineError('ChannelClosedError') {}
+/** A peer could not be reached (no address, dial failed). */
+export class PeerUnreachableError extends defineError('PeerUnreachableError') {}

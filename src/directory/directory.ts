@@ -1,0 +1,252 @@
+import { logger } from '@libp2p/logger'
+import type { Identity } from '../identity/index.ts'
+import {
+  createProfileRecord,
+  DEFAULT_PROFILE_TTL_MS,
+  type ProfileContent,
+  type VerifiedProfile,
+  verifyProfileRecord
+} from './record.ts'
+import { profileKey, type RecordRules } from './validator.ts'
+
+const log = logger('parley:directory')
+
+/** The part of a Kad-DHT the directory uses (kad-dht's put/get event streams). */
+export interface DhtLike {
+  put(key: Uint8Array, value: Uint8Array, options?: { signal?: AbortSignal }): AsyncIterable<DhtEvent>
+  get(key: Uint8Array, options?: { signal?: AbortSignal }): AsyncIterable<DhtEvent>
+}
+
+/** kad-dht query events: PEER_RESPONSE carries a peer's record as it arrives; VALUE the final best. */
+export interface DhtEvent {
+  name: string
+  messageName?: string
+  value?: Uint8Array
+  record?: { value: Uint8Array } | null
+}
+
+/** A persistent cache of resolved records (the store's peers table). */
+export interface ProfileCache {
+  get(peerId: string): Uint8Array | undefined
+  put(peerId: string, record: Uint8Array, seq: number, expiresAt: number): void
+  delete(peerId: string): void
+}
+
+export interface DirectoryInit {
+  dht: DhtLike
+  identity: Pick<Identity, 'peerId' | 'signer' | 'currentEncryptionKey'>
+  rules: RecordRules
+  /** What to publish now (addresses, name, attestation...). */
+  content(): ProfileContent
+  /** The next sequence number: strictly greater than any published before, across restarts. */
+  nextSeq(): number
+  /** @default DEFAULT_PROFILE_TTL_MS (24 h) */
+  ttlMs?: number
+  cache?: ProfileCache
+  /** A record this node holds itself as a DHT server (kad-dht's get reports it only at the end). */
+  localRecord?(key: Uint8Array): Promise<Uint8Array | undefined>
+  /** Stop a lookup this long after the first valid record, unless `quorum` records came first. @default 250 */
+  settleMs?: number
+  /** @default 3 */
+  quorum?: number
+  /** @default 15_000 */
+  lookupTimeoutMs?: number
+  now?: () => number
+}
+
+export interface PublishResult {
+  seq: number
+  expiresAt: number
+  /** DHT servers that stored it. */
+  acks: number
+}
+
+export interface Directory {
+  /** Sign and put this node's profile; resolves once the put has run its course. */
+  publish(options?: { signal?: AbortSignal }): Promise<PublishResult>
+  /** The freshest valid profile of a peer: cache first (unless `fresh`), else the DHT. */
+  resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }): Promise<VerifiedProfile | undefined>
+  /** A cached, unexpired profile without a lookup. */
+  cached(peerId: string): VerifiedProfile | undefined
+  /** Forget a cached profile (after a failed dial, so the next resolve asks the DHT). */
+  invalidate(peerId: string): void
+  /** Republish every ttl/2, sooner after a put nobody stored, and on `changed()`. */
+  start(): void
+  stop(): void
+  /** Something in the profile changed: republish soon. */
+  changed(): void
+  /** The record last published. */
+  readonly own: VerifiedProfile | undefined
+}
+
+/** Publishing this node's profile and resolving others'. */
+export function createDirectory(init: DirectoryInit): Directory {
+  const ttlMs = init.ttlMs ?? DEFAULT_PROFILE_TTL_MS
+  const settleMs = init.settleMs ?? 250
+  const quorum = init.quorum ?? 3
+  const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
+  const now = init.now ?? Date.now
+  const memory = new Map<string, VerifiedProfile>()
+  const inflight = new Map<string, Promise<VerifiedProfile | undefined>>()
+  let own: VerifiedProfile | undefined
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  let publishing: Promise<PublishResult> | undefined
+  let again = false
+
+  const remember = (p: VerifiedProfile): void => {
+    const current = memory.get(p.peerId)
+    if (current !== undefined && current.seq > p.seq) return
+    memory.set(p.peerId, p)
+    init.cache?.put(p.peerId, p.bytes, p.seq, p.expiresAt)
+  }
+
+  const cached = (peerId: string): VerifiedProfile | undefined => {
+    const t = now()
+    let p = memory.get(peerId)
+    if (p === undefined && init.cache !== undefined) {
+      const bytes = init.cache.get(peerId)
+      if (bytes !== undefined) {
+        try {
+          p = verifyProfileRecord(bytes, { now: t })
+          memory.set(peerId, p)
+        } catch {
+          init.cache.delete(peerId)
+        }
+      }
+    }
+    if (p !== undefined && p.expiresAt <= t) {
+      memory.delete(peerId)
+      return undefined
+    }
+    return p
+  }
+
+  const lookup = async (peerId: string, signal: AbortSignal): Promise<VerifiedProfile | undefined> => {
+    const key = profileKey(peerId)
+    const found: VerifiedProfile[] = []
+    const controller = new AbortController()
+    const both = AbortSignal.any([signal, controller.signal])
+    let settle: NodeJS.Timeout | undefined
+    const consider = (value: Uint8Array): boolean => {
+      try {
+        init.rules.validate(key, value, now())
+        found.push(verifyProfileRecord(value, { now: now() }))
+      } catch (err) {
+        log('ignoring an invalid record for %s: %s', peerId, (err as Error).message)
+        return false
+      }
+      settle ??= setTimeout(() => controller.abort(), settleMs)
+      return found.length >= quorum
+    }
+    try {
+      const local = await init.localRecord?.(key)
+      if (local !== undefined) consider(local)
+      for await (const event of init.dht.get(key, { signal: both })) {
+        const value =
+          event.name === 'VALUE' ? event.value : event.name === 'PEER_RESPONSE' ? event.record?.value : undefined
+        if (value !== undefined && consider(value)) break
+      }
+    } catch (err) {
+      if (found.length === 0 && !controller.signal.aborted)
+        log('lookup of %s failed: %s', peerId, (err as Error).message)
+    } finally {
+      clearTimeout(settle)
+    }
+    if (found.length === 0) return undefined
+    let best = found[0]!
+    for (const p of found) if (p.seq > best.seq || (p.seq === best.seq && p.expiresAt > best.expiresAt)) best = p
+    return best
+  }
+
+  const publish = async (options: { signal?: AbortSignal } = {}): Promise<PublishResult> => {
+    const issuedAt = now()
+    const seq = init.nextSeq()
+    const expiresAt = issuedAt + ttlMs
+    const bytes = createProfileRecord(init.identity, init.content(), { seq, issuedAt, expiresAt })
+    own = verifyProfileRecord(bytes, { now: issuedAt })
+    let acks = 0
+    try {
+      for await (const event of init.dht.put(profileKey(init.identity.peerId), bytes, {
+        signal: options.signal ?? AbortSignal.timeout(60_000)
+      })) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') acks++
+      }
+    } catch (err) {
+      log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
+    }
+    log('published profile seq %d to %d peers', seq, acks)
+    return { seq, expiresAt, acks }
+  }
+
+  const schedule = (ms: number): void => {
+    if (!running) return
+    clearTimeout(timer)
+    timer = setTimeout(() => void runPublish(), ms)
+    timer.unref()
+  }
+
+  let failures = 0
+  const runPublish = async (): Promise<PublishResult | undefined> => {
+    if (publishing !== undefined) {
+      again = true
+      return publishing
+    }
+    publishing = publish()
+    try {
+      const result = await publishing
+      failures = result.acks === 0 ? failures + 1 : 0
+      // nobody stored it (no peers yet?): retry with backoff, at most every 5 minutes
+      schedule(result.acks === 0 ? Math.min(5 * 60_000, 2_000 * 2 ** failures) : ttlMs / 2)
+      return result
+    } finally {
+      publishing = undefined
+      if (again) {
+        again = false
+        schedule(0)
+      }
+    }
+  }
+
+  return {
+    publish: async (options) => {
+      const result = await publish(options)
+      if (running) schedule(result.acks === 0 ? 2_000 : ttlMs / 2)
+      return result
+    },
+    async resolve(peerId, options = {}) {
+      if (options.fresh !== true) {
+        const hit = cached(peerId)
+        if (hit !== undefined) return hit
+      }
+      let p = inflight.get(peerId)
+      if (p === undefined) {
+        p = lookup(peerId, options.signal ?? AbortSignal.timeout(lookupTimeoutMs)).finally(() =>
+          inflight.delete(peerId)
+        )
+        inflight.set(peerId, p)
+      }
+      const result = await p
+      if (result !== undefined) remember(result)
+      return result ?? cached(peerId)
+    },
+    cached,
+    invalidate(peerId) {
+      memory.delete(peerId)
+    },
+    start() {
+      running = true
+      schedule(0)
+    },
+    stop() {
+      running = false
+      clearTimeout(timer)
+    },
+    changed() {
+      schedule(500)
+    },
+    get own() {
+      return own
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** The libp2p node and Parley's protocols on it. */
+export type { AckFrame, AckStatus } from './frames.ts'
+export { ACK_STATUSES, MessageFrame } from './frames.ts'
+export type { NodeLimits } from './limits.ts'
+export { SERVER_LIMITS, USER_LIMITS } from './limits.ts'
+export type {
+  EnvelopeHandler,
+  InboundOutcome,
+  MessageClient,
+  MessageClientInit,
+  MessageServer,
+  MessageServerInit
+} from './msg-protocol.ts'
+export { createMessageClient, serveMessages } from './msg-protocol.ts'
+export type { ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
+export { createParleyNode, libp2pPrivateKey, noopLogger } from './node.ts'
+export type { RateLimiter, RateLimiterInit } from './rate-limit.ts'
+export { createRateLimiter } from './rate-limit.ts'
+export type { GuardedDatastoreInit } from './record-guard.ts'
+export { GuardedDatastore } from './record-guard.ts'

@@ -1,0 +1,154 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import type { ComponentLogger, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { memory } from '@libp2p/memory'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import type { Datastore } from 'interface-datastore'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { DHT_PROTOCOL } from '../constants.ts'
+import type { RecordRules } from '../directory/index.ts'
+import { createRecordRules } from '../directory/index.ts'
+import { type NodeLimits, USER_LIMITS } from './limits.ts'
+import { GuardedDatastore } from './record-guard.ts'
+
+export type ParleyServices = {
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: Ping
+  dht: KadDHT
+}
+export type ParleyLibp2p = Libp2p<ParleyServices>
+
+export interface ParleyNodeInit {
+  /** The node's Ed25519 identity seed: its libp2p key, so its PeerId is the user's address. */
+  seed: Uint8Array
+  /** Listen multiaddrs. @default TCP and WS on all interfaces, ports chosen by the OS */
+  listen?: string[]
+  /** Multiaddrs (with /p2p/<id>) dialled at start to join the network. */
+  bootstrap?: string[]
+  /** Find peers on the LAN. @default true */
+  mdns?: boolean
+  /** `tcp` (TCP + WebSockets, production) or `memory` (simulation, tests). @default 'tcp' */
+  transport?: 'tcp' | 'memory'
+  /** Extra latency per buffer on the memory transport (simulation). */
+  memoryLatencyMs?: number
+  /** @default USER_LIMITS */
+  limits?: NodeLimits
+  /** Record rules for `/parley/` keys (validators, selectors, the stale-PUT guard). @default createRecordRules() */
+  rules?: RecordRules
+  /** Serve the DHT to others (false = client only, e.g. a phone). @default true */
+  dhtServer?: boolean
+  /**
+   * Keep private and loopback addresses in the DHT (LAN, tests, simulation). On the internet a
+   * node should advertise only public addresses. @default true
+   */
+  allowPrivateAddresses?: boolean
+  /** IPs/CIDRs exempt from the per-IP inbound connection rate limit (loopback tests). */
+  allow?: string[]
+  /** Simulation: no connection monitor pings, faster DHT self-queries, no-op logger. */
+  lean?: boolean
+  datastore?: Datastore
+  logger?: ComponentLogger
+  /** Start listening at once. @default true */
+  start?: boolean
+}
+
+const NOOP = Object.assign(() => {}, { enabled: false, trace: () => {}, error: () => {}, newScope: () => NOOP_LOGGER })
+const NOOP_LOGGER = Object.assign(() => {}, NOOP) as unknown as ReturnType<ComponentLogger['forComponent']>
+/** A logger that does nothing, not even check whether debug is on (simulation of many nodes). */
+export const noopLogger: ComponentLogger = { forComponent: () => NOOP_LOGGER }
+
+/** The libp2p key of an identity seed. */
+export async function libp2pPrivateKey(seed: Uint8Array): Promise<PrivateKey> {
+  return generateKeyPairFromSeed('Ed25519', seed)
+}
+
+/** Build a Parley libp2p node: transports, Noise, Yamux, Kad-DHT on /parley/kad/1.0.0, identify, ping, discovery. */
+export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp2p> {
+  const limits = init.limits ?? USER_LIMITS
+  const rules = init.rules ?? createRecordRules()
+  const transport = init.transport ?? 'tcp'
+  const listen = init.listen ?? (transport === 'memory' ? [] : ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'])
+  // biome-ignore lint/suspicious/noExplicitAny: libp2p's discovery factories take different component sets
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (init.bootstrap !== undefined && init.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
+  }
+  if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(mdns({ interval: 10_000 }))
+
+  const streamOptions = {
+    maxReadBufferLength: limits.streamMaxReadBuffer,
+    maxWriteBufferLength: limits.streamMaxWriteBuffer,
+    inactivityTimeout: limits.streamInactivityTimeout
+  }
+  const node = await createLibp2p({
+    privateKey: await libp2pPrivateKey(init.seed),
+    datastore: init.datastore ?? new GuardedDatastore({ rules }),
+    addresses: { listen },
+    transports:
+      transport === 'memory'
+        ? [memory(init.memoryLatencyMs !== undefined ? { latency: init.memoryLatencyMs } : {})]
+        : [
+            tcp({
+              maxConnections: limits.tcpMaxConnections,
+              inboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout,
+              outboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout
+            }),
+            webSockets()
+          ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [
+      yamux({
+        maxInboundStreams: limits.muxerMaxInboundStreams,
+        maxOutboundStreams: limits.muxerMaxOutboundStreams,
+        streamOptions
+      })
+    ],
+    connectionManager: {
+      maxConnections: limits.maxConnections,
+      maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
+      inboundConnectionThreshold: limits.inboundConnectionThreshold,
+      maxParallelDials: limits.maxParallelDials,
+      maxDialQueueLength: limits.maxDialQueueLength,
+      maxPeerAddrsToDial: limits.maxPeerAddrsToDial,
+      dialTimeout: limits.dialTimeout,
+      inboundUpgradeTimeout: limits.inboundUpgradeTimeout,
+      inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeout,
+      outboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeout,
+      ...(init.allow !== undefined ? { allow: init.allow } : {})
+    },
+    // A saturating flood can starve the monitor's pings, and it then aborts a healthy connection
+    // (notes/baselines.md: half of 60 s flood runs). Pings still run, but a miss no longer kills.
+    connectionMonitor: init.lean === true ? { enabled: false } : { abortConnectionOnPingFailure: false },
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: init.dhtServer === false,
+        peerInfoMapper: init.allowPrivateAddresses === false ? removePrivateAddressesMapper : passthroughMapper,
+        validators: rules.dhtValidators,
+        selectors: rules.dhtSelectors,
+        ...(init.lean === true ? { initialQuerySelfInterval: 5_000, querySelfInterval: 10 * 60_000 } : {})
+      })
+    },
+    ...(init.logger !== undefined ? { logger: init.logger } : init.lean === true ? { logger: noopLogger } : {}),
+    start: init.start ?? true
+  })
+
+  // mDNS only reports peers; dial them while we know few, so a LAN needs no configuration.
+  node.addEventListener('peer:discovery', (evt) => {
+    if (node.getConnections().length >= 8) return
+    const id = evt.detail.id
+    if (id.equals(node.peerId) || node.getConnections(id).length > 0) return
+    node.dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) }).catch(() => {})
+  })
+  return node as ParleyLibp2p
+}
