@@ -97,3 +97,5 @@ export class MalformedFrameError extends defineError('MalformedFrameError') {}
 export class ChannelClosedError extends defineError('ChannelClosedError') {}
 /** A peer could not be reached (no address, dial failed). */
 export class PeerUnreachableError extends defineError('PeerUnreachableError') {}
+/** No profile for a peer could be found in the directory. */
+export class PeerNotFoundError extends defineError('PeerNotFoundError') {}

@@ -1,0 +1,59 @@
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { MSG_PROTOCOL } from '../constants.ts'
+import type { Directory } from '../directory/index.ts'
+import { PeerUnreachableError } from '../errors.ts'
+import type { ParleyLibp2p } from '../net/index.ts'
+
+export interface DialerInit {
+  node: ParleyLibp2p
+  directory: Directory
+}
+
+/**
+ * Open a message stream to a peer: over an existing connection if there is one; else at the
+ * addresses in its profile (cached); if that fails, look the profile up again past the cache
+ * (a peer that restarted on new addresses) and let libp2p fall back to DHT peer routing.
+ */
+export function createDialer(init: DialerInit): (peerId: string, signal: AbortSignal) => Promise<Stream> {
+  const { node, directory } = init
+
+  const learn = async (peerId: string, fresh: boolean, signal: AbortSignal): Promise<void> => {
+    const profile = await directory.resolve(peerId, { fresh, signal })
+    if (profile === undefined || profile.addresses.length === 0) return
+    const multiaddrs = []
+    for (const a of profile.addresses) {
+      try {
+        multiaddrs.push(multiaddr(a))
+      } catch {
+        // a bad address in a signed record is the owner's problem; skip it
+      }
+    }
+    await node.peerStore.merge(peerIdFromString(peerId), { multiaddrs })
+  }
+
+  return async (peerId, signal) => {
+    const id = peerIdFromString(peerId)
+    if (node.getConnections(id).length > 0) {
+      try {
+        return await node.dialProtocol(id, MSG_PROTOCOL, { signal })
+      } catch {
+        // the connection may be closing; fall through to a fresh dial
+      }
+    }
+    try {
+      await learn(peerId, false, signal)
+      return await node.dialProtocol(id, MSG_PROTOCOL, { signal })
+    } catch (first) {
+      if (signal.aborted) throw new PeerUnreachableError(`could not reach ${peerId}: ${(first as Error).message}`)
+      directory.invalidate(peerId)
+      try {
+        await learn(peerId, true, signal)
+        return await node.dialProtocol(id, MSG_PROTOCOL, { signal })
+      } catch (err) {
+        throw new PeerUnreachableError(`could not reach ${peerId}: ${(err as Error).message}`)
+      }
+    }
+  }
+}

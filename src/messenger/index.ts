@@ -1,0 +1,12 @@
+/** The façade that composes identity, store, node, directory, inbox and outbox: send, receive, events. */
+export type { BackoffPolicy } from './backoff.ts'
+export { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts'
+export type { MessengerEventName, MessengerEvents } from './events.ts'
+export type { Inbox, InboxInit } from './inbox.ts'
+export { createInbox } from './inbox.ts'
+export type { Messenger, MessengerInit, SendOptions, SendResult } from './messenger.ts'
+export { createMessenger } from './messenger.ts'
+export type { OutboxWorker, OutboxWorkerInit } from './outbox.ts'
+export { createOutboxWorker } from './outbox.ts'
+export type { MessageView } from './views.ts'
+export { iso, messageView } from './views.ts'

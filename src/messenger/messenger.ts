@@ -1,0 +1,314 @@
+import { TypedEventEmitter } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { ContentType, MAX_BODY_BYTES } from '../constants.ts'
+import {
+  createDirectory,
+  createRecordRules,
+  type Directory,
+  type RecordKind,
+  type RecordRules,
+  type VerifiedProfile
+} from '../directory/index.ts'
+import { seal } from '../envelope/index.ts'
+import { OversizedError, PeerNotFoundError, UsageError } from '../errors.ts'
+import { type Identity, peerIdToBytes } from '../identity/index.ts'
+import {
+  createMessageClient,
+  createParleyNode,
+  GuardedDatastore,
+  type MessageServer,
+  type NodeLimits,
+  type ParleyLibp2p,
+  serveMessages
+} from '../net/index.ts'
+import type { Contact, Conversation, ListMessagesOptions, Store } from '../store/index.ts'
+import type { BackoffPolicy } from './backoff.ts'
+import { createDialer } from './dialer.ts'
+import type { MessengerEvents } from './events.ts'
+import { createInbox, type Inbox } from './inbox.ts'
+import { createOutboxWorker, type OutboxWorker } from './outbox.ts'
+import { type MessageView, messageView } from './views.ts'
+
+const log = logger('parley:messenger')
+const utf8 = new TextEncoder()
+
+export interface MessengerInit {
+  identity: Identity
+  store: Store
+  /** Display name published in the profile. */
+  name?: string
+  /** Listen multiaddrs. @default TCP and WS on all interfaces */
+  listen?: string[]
+  bootstrap?: string[]
+  /** @default true */
+  mdns?: boolean
+  /** @default 'tcp' */
+  transport?: 'tcp' | 'memory'
+  memoryLatencyMs?: number
+  limits?: NodeLimits
+  /** Extra DHT record kinds (registries add theirs). */
+  recordKinds?: Record<string, RecordKind>
+  allow?: string[]
+  /** Simulation settings on the libp2p node (no monitor pings, no-op logger). */
+  lean?: boolean
+  /** Profile lifetime. @default 24 h */
+  profileTtlMs?: number
+  backoff?: BackoffPolicy
+  /** Inbound rate limit per peer. @default 20/s, burst 40 */
+  rateLimit?: { perSecond: number; burst: number }
+  /** How long `send` may look for a recipient's profile. @default 15_000 */
+  resolveTimeoutMs?: number
+  now?: () => number
+}
+
+export interface SendOptions {
+  contentType?: number
+  signal?: AbortSignal
+}
+
+export interface SendResult {
+  id: string
+  status: 'queued' | 'sent' | 'failed'
+}
+
+/** A Parley node: identity, store, libp2p, directory, inbox and outbox, composed. */
+export interface Messenger extends TypedEventEmitter<MessengerEvents> {
+  readonly peerId: string
+  readonly identity: Identity
+  readonly node: ParleyLibp2p
+  readonly directory: Directory
+  readonly store: Store
+  readonly rules: RecordRules
+  readonly inbox: Inbox
+  readonly outbox: OutboxWorker
+  /** Our listen addresses as full multiaddr strings (with /p2p/<id>). */
+  addresses(): string[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Seal and commit a text message, then deliver it in the background. Throws PeerNotFoundError if the recipient has no profile. */
+  sendText(to: string, text: string, options?: SendOptions): Promise<SendResult>
+  /** Seal and commit any content. */
+  send(to: string, body: Uint8Array, options?: SendOptions): Promise<SendResult>
+  messages(options?: ListMessagesOptions): MessageView[]
+  message(id: string): MessageView | undefined
+  conversations(): Conversation[]
+  contacts(): Contact[]
+  addContact(name: string, peerId: string): Contact
+  removeContact(name: string): boolean
+  /** A peer's profile: cached unless `fresh`. */
+  resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }): Promise<VerifiedProfile | undefined>
+  /** Publish our profile now (after a name change, a key rotation). */
+  publishProfile(): Promise<{ seq: number; acks: number }>
+  setName(name: string | undefined): void
+}
+
+/** Build a messenger; call start() to go online. */
+export async function createMessenger(init: MessengerInit): Promise<Messenger> {
+  const { identity, store } = init
+  const now = init.now ?? Date.now
+  const rules = createRecordRules(init.recordKinds)
+  const datastore = new GuardedDatastore({ rules })
+  let name = init.name
+  const node = await createParleyNode({
+    seed: identity.seed,
+    ...(init.listen !== undefined ? { listen: init.listen } : {}),
+    ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
+    ...(init.mdns !== undefined ? { mdns: init.mdns } : {}),
+    ...(init.transport !== undefined ? { transport: init.transport } : {}),
+    ...(init.memoryLatencyMs !== undefined ? { memoryLatencyMs: init.memoryLatencyMs } : {}),
+    ...(init.limits !== undefined ? { limits: init.limits } : {}),
+    ...(init.allow !== undefined ? { allow: init.allow } : {}),
+    ...(init.lean !== undefined ? { lean: init.lean } : {}),
+    rules,
+    datastore,
+    start: false
+  })
+
+  const addresses = (): string[] => {
+    const self = node.peerId.toString()
+    return node.getMultiaddrs().map((ma) => {
+      const s = ma.toString()
+      return s.includes('/p2p/') ? s : `${s}/p2p/${self}`
+    })
+  }
+
+  const nextSeq = (): number => {
+    const last = Number(store.getMeta('profile.seq') ?? '0')
+    const seq = Math.max(last + 1, now())
+    store.setMeta('profile.seq', String(seq))
+    return seq
+  }
+
+  const directory = createDirectory({
+    dht: node.services.dht,
+    identity,
+    rules,
+    content: () => ({
+      addresses: node.getMultiaddrs().map((ma) => ma.toString()),
+      ...(name !== undefined ? { name } : {})
+    }),
+    nextSeq,
+    ...(init.profileTtlMs !== undefined ? { ttlMs: init.profileTtlMs } : {}),
+    localRecord: (key) => datastore.getRecord(key),
+    cache: {
+      get: (peerId) => store.getPeerRecord(peerId)?.record,
+      put: (peerId, record, seq, expiresAt) => {
+        store.putPeerRecord({ peerId, record, seq, expiresAt, fetchedAt: now() })
+      },
+      delete: (peerId) => {
+        store.deletePeerRecord(peerId)
+      }
+    },
+    now
+  })
+
+  const events = new TypedEventEmitter<MessengerEvents>()
+  const client = createMessageClient({ openStream: createDialer({ node, directory }) })
+  const outbox = createOutboxWorker({
+    store,
+    client,
+    ...(init.backoff !== undefined ? { backoff: init.backoff } : {}),
+    now,
+    onSent(ids, to) {
+      for (const id of ids) events.safeDispatchEvent('message-status', { detail: { id, to, status: 'sent' } })
+    },
+    onFailed(list) {
+      for (const f of list) {
+        events.safeDispatchEvent('message-status', { detail: { id: f.id, to: f.to, status: 'failed', error: f.error } })
+      }
+    }
+  })
+  const inbox = createInbox({
+    identity,
+    store,
+    now,
+    onCommitted(messages) {
+      for (const m of messages) {
+        const stored = store.getMessage(m.id as string)
+        if (stored !== undefined)
+          events.safeDispatchEvent('message-received', { detail: { message: messageView(stored) } })
+      }
+    }
+  })
+  let server: MessageServer | undefined
+  let started = false
+
+  const onConnect = (evt: CustomEvent): void => {
+    // a peer we owe messages just connected: try now, whatever the backoff says
+    outbox.flushPeer(evt.detail.toString())
+  }
+  const onAddresses = (): void => {
+    if (started) directory.changed()
+  }
+
+  const send = async (to: string, body: Uint8Array, options: SendOptions = {}): Promise<SendResult> => {
+    peerIdToBytes(to)
+    if (to === identity.peerId) throw new UsageError('cannot send a message to yourself')
+    if (body.byteLength > MAX_BODY_BYTES) {
+      throw new OversizedError(
+        `message is ${body.byteLength} bytes, the cap is ${MAX_BODY_BYTES}`,
+        String(MAX_BODY_BYTES)
+      )
+    }
+    const profile = await directory.resolve(to, {
+      signal: options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 15_000)
+    })
+    if (profile === undefined) throw new PeerNotFoundError(`no profile found for ${to} in the directory`)
+    const contentType = options.contentType ?? ContentType.text
+    const createdAt = now()
+    const sealed = seal({
+      sender: identity,
+      recipient: to,
+      encryptionKey: profile.encryptionKey,
+      body,
+      contentType,
+      createdAt
+    })
+    const id = Buffer.from(sealed.messageId).toString('hex')
+    const text = contentType === ContentType.text ? new TextDecoder().decode(body) : undefined
+    store.enqueueOutgoing([
+      {
+        id,
+        from: identity.peerId,
+        to,
+        contentType,
+        body,
+        ...(text !== undefined ? { text } : {}),
+        createdAt,
+        envelope: sealed.bytes
+      }
+    ])
+    events.safeDispatchEvent('message-status', { detail: { id, to, status: 'queued' } })
+    outbox.flushPeer(to)
+    return { id, status: 'queued' }
+  }
+
+  const messenger = Object.assign(events, {
+    peerId: identity.peerId,
+    identity,
+    node,
+    directory,
+    store,
+    rules,
+    inbox,
+    outbox,
+    addresses,
+    async start() {
+      if (started) return
+      await node.start()
+      server = await serveMessages(node, {
+        onEnvelope: (envelope, from) => inbox.receive(envelope, from),
+        ...(init.limits !== undefined ? { limits: init.limits } : {}),
+        ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {})
+      })
+      node.addEventListener('peer:connect', onConnect)
+      node.addEventListener('self:peer:update', onAddresses)
+      started = true
+      directory.start()
+      outbox.start()
+      outbox.flushAll()
+      log('started %s', identity.peerId)
+    },
+    async stop() {
+      if (!started) return
+      started = false
+      node.removeEventListener('peer:connect', onConnect)
+      node.removeEventListener('self:peer:update', onAddresses)
+      directory.stop()
+      await outbox.stop()
+      client.closeAll()
+      await server?.stop()
+      inbox.flush()
+      await node.stop()
+    },
+    sendText(to: string, text: string, options?: SendOptions) {
+      if (typeof text !== 'string' || !text.isWellFormed()) throw new UsageError('text must be well-formed Unicode')
+      return send(to, utf8.encode(text), { ...options, contentType: ContentType.text })
+    },
+    send,
+    messages: (options?: ListMessagesOptions) => store.listMessages(options).map(messageView),
+    message(id: string) {
+      const m = store.getMessage(id)
+      return m === undefined ? undefined : messageView(m)
+    },
+    conversations: () => store.conversations(),
+    contacts: () => store.listContacts(),
+    addContact: (contactName: string, peerId: string) => store.addContact(contactName, peerId, now()),
+    removeContact: (contactName: string) => store.removeContact(contactName),
+    resolve: (peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }) => {
+      peerIdToBytes(peerId)
+      if (peerId === identity.peerId) return Promise.resolve(directory.own)
+      return directory.resolve(peerId, options)
+    },
+    async publishProfile() {
+      const r = await directory.publish()
+      events.safeDispatchEvent('profile-published', { detail: r })
+      return r
+    },
+    setName(newName: string | undefined) {
+      name = newName
+      if (started) directory.changed()
+    }
+  })
+  return messenger as Messenger
+}
