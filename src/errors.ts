@@ -99,3 +99,22 @@ export class ChannelClosedError extends defineError('ChannelClosedError') {}
 export class PeerUnreachableError extends defineError('PeerUnreachableError') {}
 /** No profile for a peer could be found in the directory. */
 export class PeerNotFoundError extends defineError('PeerNotFoundError') {}
+/** A name that is not a saved contact (and not a PeerId). */
+export class UnknownContactError extends defineError('UnknownContactError') {}
+
+// --- daemon and API client ---
+/** Another daemon already runs on this home. */
+export class DaemonRunningError extends defineError('DaemonRunningError') {}
+/** The daemon is not running (no daemon.json, or nothing answers at its API address). */
+export class DaemonNotRunningError extends defineError('DaemonNotRunningError') {}
+/** The API answered with an error status; `error` is the server's stable error name. */
+export class ApiRequestError extends ParleyError {
+  override name = 'ApiRequestError'
+  readonly status: number
+  readonly error: string
+  constructor(status: number, error: string, message: string) {
+    super(message, error)
+    this.status = status
+    this.error = error
+  }
+}

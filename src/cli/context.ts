@@ -1,4 +1,5 @@
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
+import { type ApiClient, createApiClient } from '../api/index.ts'
 import { resolveHome } from '../identity/index.ts'
 
 /** Where the CLI reads and writes: the process's streams, or a test's buffers. */
@@ -23,6 +24,8 @@ export interface CliContext {
   print(options: { json?: boolean }, data: unknown, text: () => string): void
   /** The passphrase for an encrypted key file: $PARLEY_PASSPHRASE, else a prompt on a terminal. */
   passphrase(): Promise<string | undefined>
+  /** A client of the daemon running on this home (throws DaemonNotRunningError). */
+  api(options: { home?: string }): ApiClient
 }
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
@@ -34,6 +37,7 @@ export function createContext(io: CliIo): CliContext {
     print(options, data, text) {
       io.stdout(options.json === true ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`)
     },
+    api: (options) => createApiClient({ home: resolveHome(options.home, io.env) }),
     async passphrase() {
       const fromEnv = io.env.PARLEY_PASSPHRASE
       if (fromEnv !== undefined) return fromEnv
@@ -51,4 +55,20 @@ export function withHome(command: Command): Command {
 /** Add --json to a command that prints data. */
 export function withJson(command: Command): Command {
   return command.option('--json', 'print JSON')
+}
+
+/** commander helper for repeatable options: `--listen A --listen B`. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+/** Parse a positive integer option, or throw a UsageError-like message through commander. */
+export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`)
+    }
+    return n
+  }
 }

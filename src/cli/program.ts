@@ -1,13 +1,30 @@
 import { Command, CommanderError } from 'commander'
 import { ParleyError, UsageError } from '../errors.ts'
+import { registerContacts } from './commands/contacts/index.ts'
 import { registerId } from './commands/id/index.ts'
+import { registerInbox } from './commands/inbox/index.ts'
 import { registerInit } from './commands/init/index.ts'
+import { registerPeers } from './commands/peers/index.ts'
+import { registerResolve } from './commands/resolve/index.ts'
 import { registerRotateKey } from './commands/rotate-key/index.ts'
 import { registerSafetyNumber } from './commands/safety-number/index.ts'
+import { registerSend } from './commands/send/index.ts'
+import { registerStart } from './commands/start/index.ts'
 import { type CliIo, createContext, type RegisterCommand } from './context.ts'
 
 /** Every command, in the order `parley --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerInit, registerId, registerSafetyNumber, registerRotateKey]
+const COMMANDS: RegisterCommand[] = [
+  registerInit,
+  registerStart,
+  registerSend,
+  registerInbox,
+  registerContacts,
+  registerPeers,
+  registerResolve,
+  registerId,
+  registerSafetyNumber,
+  registerRotateKey
+]
 
 /** Exit codes: 0 done, 1 the command failed, 2 bad usage. */
 export const EXIT_OK = 0

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { DEFAULT_KEY_GRACE_MS } from '../../../constants.ts'
 import { openHomeIdentity } from '../../../identity/index.ts'
 import { type CliContext, withHome, withJson } from '../../context.ts'
+import { daemonRunning } from '../../daemon.ts'
 
 /** `parley rotate-key`: a new encryption key; old ones keep opening mail for the grace period. */
 export function registerRotateKey(program: Command, ctx: CliContext): void {
@@ -10,6 +11,14 @@ export function registerRotateKey(program: Command, ctx: CliContext): void {
   )
   withJson(withHome(command)).action(async (options: { home?: string; json?: boolean }) => {
     const home = ctx.home(options)
+    if (daemonRunning(home)) {
+      // the running node holds the keys: it rotates, saves and republishes
+      const r = await ctx
+        .api(options)
+        .request<{ encryptionKey: { id: string; createdAt: string } }>('POST', '/v1/keys/rotate')
+      ctx.print(options, r, () => `new encryption key ${r.encryptionKey.id} (profile republished)`)
+      return
+    }
     const opened = await openHomeIdentity(home, () => ctx.passphrase())
     const purged = opened.identity.purgeRetiredKeys()
     const fresh = opened.identity.rotateEncryptionKey()
