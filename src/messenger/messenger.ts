@@ -11,7 +11,7 @@ import {
 } from '../directory/index.ts'
 import { seal } from '../envelope/index.ts'
 import { OversizedError, PeerNotFoundError, UsageError } from '../errors.ts'
-import { type Identity, peerIdToBytes } from '../identity/index.ts'
+import { type EncryptionKeyPair, type Identity, peerIdToBytes } from '../identity/index.ts'
 import {
   createMessageClient,
   createParleyNode,
@@ -58,6 +58,8 @@ export interface MessengerInit {
   rateLimit?: { perSecond: number; burst: number }
   /** How long `send` may look for a recipient's profile. @default 15_000 */
   resolveTimeoutMs?: number
+  /** Persist the identity after its keys change (rotation); the daemon saves the key file. */
+  saveIdentity?: () => Promise<void>
   now?: () => number
 }
 
@@ -100,6 +102,8 @@ export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   /** Publish our profile now (after a name change, a key rotation). */
   publishProfile(): Promise<{ seq: number; acks: number }>
   setName(name: string | undefined): void
+  /** A new encryption key (old ones kept for the grace period), saved and republished. */
+  rotateEncryptionKey(): Promise<EncryptionKeyPair>
 }
 
 /** Build a messenger; call start() to go online. */
@@ -308,6 +312,13 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     setName(newName: string | undefined) {
       name = newName
       if (started) directory.changed()
+    },
+    async rotateEncryptionKey() {
+      identity.purgeRetiredKeys({ now: now() })
+      const fresh = identity.rotateEncryptionKey({ now: now() })
+      await init.saveIdentity?.()
+      if (started) directory.changed()
+      return fresh
     }
   })
   return messenger as Messenger
