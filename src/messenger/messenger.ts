@@ -10,7 +10,7 @@ import {
   type VerifiedProfile
 } from '../directory/index.ts'
 import { seal } from '../envelope/index.ts'
-import { OversizedError, PeerNotFoundError, UsageError } from '../errors.ts'
+import { OversizedError, UsageError } from '../errors.ts'
 import { type EncryptionKeyPair, type Identity, peerIdToBytes } from '../identity/index.ts'
 import {
   createMessageClient,
@@ -56,7 +56,7 @@ export interface MessengerInit {
   backoff?: BackoffPolicy
   /** Inbound rate limit per peer. @default 20/s, burst 40 */
   rateLimit?: { perSecond: number; burst: number }
-  /** How long `send` may look for a recipient's profile. @default 15_000 */
+  /** How long `send` looks for a recipient's profile before queueing it unsealed. @default 5_000 */
   resolveTimeoutMs?: number
   /** Persist the identity after its keys change (rotation); the daemon saves the key file. */
   saveIdentity?: () => Promise<void>
@@ -87,7 +87,10 @@ export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   addresses(): string[]
   start(): Promise<void>
   stop(): Promise<void>
-  /** Seal and commit a text message, then deliver it in the background. Throws PeerNotFoundError if the recipient has no profile. */
+  /**
+   * Commit a text message (sealed now if the recipient's profile is known, else sealed later by the
+   * outbox), then deliver it in the background.
+   */
   sendText(to: string, text: string, options?: SendOptions): Promise<SendResult>
   /** Seal and commit any content. */
   send(to: string, body: Uint8Array, options?: SendOptions): Promise<SendResult>
@@ -171,6 +174,21 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   const outbox = createOutboxWorker({
     store,
     client,
+    async sealPending(entry) {
+      const message = store.getMessage(entry.messageId)
+      if (message === undefined) return undefined
+      const profile = await directory.resolve(entry.recipient, { fresh: true, signal: AbortSignal.timeout(15_000) })
+      if (profile === undefined) return undefined
+      return seal({
+        sender: identity,
+        recipient: entry.recipient,
+        encryptionKey: profile.encryptionKey,
+        body: message.body,
+        contentType: message.contentType,
+        createdAt: message.createdAt,
+        messageId: Uint8Array.from(Buffer.from(message.id, 'hex'))
+      }).bytes
+    },
     ...(init.backoff !== undefined ? { backoff: init.backoff } : {}),
     now,
     onSent(ids, to) {
@@ -214,21 +232,32 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
         String(MAX_BODY_BYTES)
       )
     }
-    const profile = await directory.resolve(to, {
-      signal: options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 15_000)
-    })
-    if (profile === undefined) throw new PeerNotFoundError(`no profile found for ${to} in the directory`)
     const contentType = options.contentType ?? ContentType.text
     const createdAt = now()
-    const sealed = seal({
-      sender: identity,
-      recipient: to,
-      encryptionKey: profile.encryptionKey,
-      body,
-      contentType,
-      createdAt
-    })
-    const id = Buffer.from(sealed.messageId).toString('hex')
+    const messageId = identity.engine.randomBytes(16)
+    const id = Buffer.from(messageId).toString('hex')
+    let profile: VerifiedProfile | undefined
+    try {
+      profile = await directory.resolve(to, {
+        signal: options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 5_000)
+      })
+    } catch {
+      profile = undefined
+    }
+    // Not in the directory yet (never online, or an unreachable DHT): commit it unsealed; the
+    // outbox seals it once the recipient's key can be found, and never re-seals after that.
+    const envelope =
+      profile === undefined
+        ? new Uint8Array(0)
+        : seal({
+            sender: identity,
+            recipient: to,
+            encryptionKey: profile.encryptionKey,
+            body,
+            contentType,
+            createdAt,
+            messageId
+          }).bytes
     const text = contentType === ContentType.text ? new TextDecoder().decode(body) : undefined
     store.enqueueOutgoing([
       {
@@ -239,7 +268,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
         body,
         ...(text !== undefined ? { text } : {}),
         createdAt,
-        envelope: sealed.bytes
+        envelope
       }
     ])
     events.safeDispatchEvent('message-status', { detail: { id, to, status: 'queued' } })

@@ -11,6 +11,11 @@ export interface OutboxWorkerInit {
   client: MessageClient
   /** @default DEFAULT_BACKOFF (1 s doubling, 5 min cap, jitter) */
   backoff?: BackoffPolicy
+  /**
+   * Seal a message that was queued before its recipient's key was known (empty envelope). Resolves
+   * undefined while the recipient still cannot be found; the entry is retried with backoff.
+   */
+  sealPending?(entry: OutboxEntry): Promise<Uint8Array | undefined>
   onSent(ids: string[], to: string): void
   onFailed(messages: Array<{ id: string; to: string; error: string }>): void
   /** Peers delivered to at the same time. @default 8 */
@@ -91,8 +96,27 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
   const deliver = async (peerId: string): Promise<void> => {
     const force = forced.delete(peerId)
     const t = now()
-    const entries = store.outboxFor(peerId, batchSize).filter((e) => (force || e.nextAttemptAt <= t) && e.giveUpAt > t)
+    let entries = store.outboxFor(peerId, batchSize).filter((e) => (force || e.nextAttemptAt <= t) && e.giveUpAt > t)
     if (entries.length === 0) return
+    const unsealed = entries.filter((e) => e.envelope.byteLength === 0)
+    if (unsealed.length > 0) {
+      let failure = 'recipient not found in the directory'
+      for (const e of unsealed) {
+        let bytes: Uint8Array | undefined
+        try {
+          bytes = await init.sealPending?.(e)
+        } catch (err) {
+          failure = `cannot seal: ${(err as Error).message}`
+        }
+        // sealed once, stored, and from then on sent as these exact bytes
+        if (bytes !== undefined && store.setEnvelope(e.messageId, bytes)) e.envelope = bytes
+        else break
+      }
+      const still = entries.filter((e) => e.envelope.byteLength === 0)
+      if (still.length > 0) retryLater(still, failure)
+      entries = entries.filter((e) => e.envelope.byteLength > 0)
+      if (entries.length === 0) return
+    }
     stats.attempts++
     try {
       const acks = await client.send(

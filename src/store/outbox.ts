@@ -52,6 +52,7 @@ export function createOutbox(ctx: StoreContext, init: OutboxInit = {}) {
   const getMessage = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`)
   const getEntry = db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE message_id = ?`)
   const nextDue = db.prepare('SELECT min(next_attempt_at) AS at FROM outbox')
+  const sealEntry = db.prepare('UPDATE outbox SET envelope = ? WHERE message_id = ? AND length(envelope) = 0')
 
   return {
     /**
@@ -141,6 +142,17 @@ export function createOutbox(ctx: StoreContext, init: OutboxInit = {}) {
       const p = checkPeerId(peer, 'peer')
       const n = listLimit(limit, MAX_STORE_LIST_LIMIT)
       return ctx.read(() => forRecipient.all(p, n).map(toOutboxEntry))
+    },
+
+    /**
+     * Store the envelope of a message queued before it could be sealed (its recipient's key was not
+     * known yet). Only an empty envelope is ever set, so bytes once stored are never replaced.
+     */
+    setEnvelope(id: MessageIdInput, envelope: Uint8Array): boolean {
+      const hex = messageIdHex(id)
+      const bytes = checkBytes(envelope, 'envelope', MAX_ENVELOPE_BYTES)
+      if (bytes.byteLength === 0) throw new StoreInputError('envelope must not be empty', 'envelope')
+      return ctx.write(() => sealEntry.run(bytes, hex).changes > 0)
     },
 
     getOutboxEntry(id: MessageIdInput): OutboxEntry | undefined {

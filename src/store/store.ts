@@ -74,6 +74,8 @@ export interface Store {
   dueOutbox(now: number, limit?: number): OutboxEntry[]
   /** All unacked entries for one recipient, oldest first (limit default 1000). */
   outboxFor(peer: string, limit?: number): OutboxEntry[]
+  /** Set the envelope of an entry queued unsealed (empty envelope); never replaces stored bytes. */
+  setEnvelope(id: MessageIdInput, envelope: Uint8Array): boolean
   getOutboxEntry(id: MessageIdInput): OutboxEntry | undefined
   /** When the next attempt is due, or null if the outbox is empty. */
   nextOutboxAttemptAt(): number | null
