@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ParleyError, UsageError } from '../errors.ts'
 import { registerContacts } from './commands/contacts/index.ts'
+import { registerDemo } from './commands/demo/index.ts'
 import { registerId } from './commands/id/index.ts'
 import { registerInbox } from './commands/inbox/index.ts'
 import { registerInit } from './commands/init/index.ts'
@@ -14,6 +15,7 @@ import { type CliIo, createContext, type RegisterCommand } from './context.ts'
 
 /** Every command, in the order `parley --help` lists them. */
 const COMMANDS: RegisterCommand[] = [
+  registerDemo,
   registerInit,
   registerStart,
   registerSend,
