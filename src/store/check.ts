@@ -30,9 +30,16 @@ export function messageIdHex(id: MessageIdInput): string {
   throw new StoreInputError(`a message id is ${MESSAGE_ID_BYTES * 2} hex characters`, 'id')
 }
 
+/** PeerIds already checked: a node talks to few peers, and decoding base58 costs about 5 µs each time. */
+const knownPeerIds = new Set<string>()
+const KNOWN_PEER_IDS_MAX = 4096
+
 /** A PeerId string (Ed25519, `12D3KooW…`). */
 export function checkPeerId(value: unknown, field: string): string {
+  if (typeof value === 'string' && knownPeerIds.has(value)) return value
   if (!isPeerId(value)) throw new InvalidPeerIdError(`${field} is not a PeerId`, field)
+  if (knownPeerIds.size >= KNOWN_PEER_IDS_MAX) knownPeerIds.clear()
+  knownPeerIds.add(value)
   return value
 }
 

@@ -67,9 +67,6 @@ const NO_CURSOR = { at: Number.MAX_SAFE_INTEGER, id: '' }
 export function createMessages(ctx: StoreContext) {
   const { db } = ctx
   const exists = db.prepare('SELECT 1 FROM messages WHERE id = ?')
-  const insertSeen = db.prepare(
-    'INSERT INTO seen_ids (message_id, sender, seen_at) VALUES (?, ?, ?) ON CONFLICT (message_id) DO NOTHING'
-  )
   const insertIn = db.prepare(`
     INSERT INTO messages (id, direction, peer, sender, recipient, content_type, body, text, created_at,
                           received_at, status, status_at, meta)
@@ -104,8 +101,8 @@ export function createMessages(ctx: StoreContext) {
      * Commit a batch of incoming messages in ONE transaction (group commit), then return. The caller
      * acks every message of the batch once this returns, 'duplicate' ones included: a duplicate was
      * committed before, changes nothing and is never shown twice. Dedup is by message id, against the
-     * seen ids (kept after a message is deleted) and the messages table; the same id twice in one
-     * batch is 'inserted' once, then 'duplicate'. A malformed message throws before anything is written.
+     * messages table and the seen ids of deleted messages; the same id twice in one batch is
+     * 'inserted' once, then 'duplicate'. A malformed message throws before anything is written.
      */
     insertIncoming(batch: readonly IncomingMessage[]): InsertOutcome[] {
       const rows = checkBatch<IncomingMessage>(batch, 'batch').map((m) => ({
@@ -115,15 +112,14 @@ export function createMessages(ctx: StoreContext) {
       if (rows.length === 0) return []
       return ctx.write(() =>
         rows.map((row): InsertOutcome => {
-          if (exists.get(row.id) !== undefined) return 'duplicate'
-          if (insertSeen.run(row.id, row.sender, row.received_at).changes === 0) return 'duplicate'
+          if (exists.get(row.id) !== undefined || seenOne.get(row.id) !== undefined) return 'duplicate'
           insertIn.run(row)
           return 'inserted'
         })
       )
     },
 
-    /** True if an incoming message with this id was ever committed (and not pruned). */
+    /** True if a message with this id is stored, or an incoming one was deleted and its id not yet pruned. */
     hasSeen(id: MessageIdInput): boolean {
       const hex = messageIdHex(id)
       return ctx.read(() => seenOne.get(hex) !== undefined || exists.get(hex) !== undefined)
@@ -174,8 +170,8 @@ export function createMessages(ctx: StoreContext) {
     },
 
     /**
-     * Delete a message (and its outbox row, if any). Its id stays in seen_ids, so a late duplicate
-     * is still recognised and not shown again.
+     * Delete a message (and its outbox row, if any). A trigger keeps an incoming message's id in
+     * seen_ids, so a late duplicate is still recognised and not shown again.
      */
     deleteMessage(id: MessageIdInput): boolean {
       const hex = messageIdHex(id)
@@ -183,8 +179,9 @@ export function createMessages(ctx: StoreContext) {
     },
 
     /**
-     * Forget seen ids recorded before `now - retainMs`. The default retention is longer than the oldest
-     * envelope the receiver accepts, so a replay of a forgotten id is refused as stale anyway.
+     * Forget the seen ids of deleted messages received before `now - retainMs`. The default retention
+     * is longer than the oldest envelope the receiver accepts, so a replay of a forgotten id is
+     * refused as stale anyway. Stored messages are not affected: they dedup through their own row.
      */
     pruneSeenIds(now: number, retainMs = DEFAULT_SEEN_ID_RETENTION_MS): number {
       const cutoff = checkTime(now, 'now') - checkTime(retainMs, 'retainMs')

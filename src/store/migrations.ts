@@ -71,13 +71,20 @@ const initialSchema: Migration = {
       CREATE INDEX outbox_by_recipient ON outbox (recipient, created_at, message_id);
       CREATE INDEX outbox_give_up ON outbox (give_up_at, message_id);
 
-      -- every incoming id ever committed, kept after its message is deleted, pruned by age
+      -- ids of incoming messages that were deleted, so a late duplicate is still dropped; pruned by
+      -- age. Stored messages dedup through their own primary key: writing every id twice (both
+      -- random keys) halved the commit rate once the tables outgrew the page cache.
       CREATE TABLE seen_ids (
         message_id TEXT NOT NULL PRIMARY KEY,
         sender TEXT NOT NULL,
         seen_at INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX seen_ids_by_time ON seen_ids (seen_at);
+      -- whatever deletes an incoming message (the API, a retention job) leaves its id behind
+      CREATE TRIGGER messages_keep_seen_id AFTER DELETE ON messages WHEN old.direction = 'in'
+      BEGIN
+        INSERT OR IGNORE INTO seen_ids (message_id, sender, seen_at) VALUES (old.id, old.sender, old.received_at);
+      END;
 
       -- name as typed; name_key is its case-folded form, unique
       CREATE TABLE contacts (

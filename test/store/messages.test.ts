@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { DatabaseSync } from 'node:sqlite'
 import {
   DEFAULT_SEEN_ID_RETENTION_MS,
   MAX_STORE_BATCH,
@@ -92,20 +93,38 @@ describe('store: incoming messages, dedup, reading', () => {
     assert.equal(store.getMessage(o.id as string)?.direction, 'out')
   })
 
-  it('prunes seen ids by age only, and pruned ids of kept messages still dedup', () => {
-    const old = incoming({ receivedAt: 1_000 })
-    const deleted = incoming({ receivedAt: 1_000 })
-    const fresh = incoming({ receivedAt: 50_000 })
-    store.insertIncoming([old, deleted, fresh])
-    store.deleteMessage(deleted.id)
-    assert.equal(store.pruneSeenIds(60_000, 20_000), 2)
-    assert.equal(store.hasSeen(fresh.id), true)
-    // the message row still exists, so its id is still a duplicate
-    assert.deepEqual(store.insertIncoming([old]), ['duplicate'])
-    // the deleted one was forgotten: past retention the envelope layer refuses it as stale
-    assert.equal(store.hasSeen(deleted.id), false)
-    assert.equal(store.pruneSeenIds(60_000), 0, 'default retention keeps recent ids')
+  it('prunes the seen ids of deleted messages by age; stored messages always dedup', () => {
+    const kept = incoming({ receivedAt: 1_000 })
+    const deletedOld = incoming({ receivedAt: 1_000 })
+    const deletedNew = incoming({ receivedAt: 50_000 })
+    store.insertIncoming([kept, deletedOld, deletedNew])
+    store.deleteMessage(deletedOld.id)
+    store.deleteMessage(deletedNew.id)
+    assert.equal(store.pruneSeenIds(60_000), 0, 'the default retention keeps recent ids')
+    assert.equal(store.pruneSeenIds(60_000, 20_000), 1)
+    assert.equal(store.hasSeen(deletedNew.id), true)
+    assert.deepEqual(store.insertIncoming([deletedNew]), ['duplicate'])
+    // the message row still exists, so its id is still a duplicate whatever its age
+    assert.equal(store.hasSeen(kept.id), true)
+    assert.deepEqual(store.insertIncoming([kept]), ['duplicate'])
+    // forgotten: past the retention the envelope layer refuses it as stale
+    assert.equal(store.hasSeen(deletedOld.id), false)
     assert.ok(DEFAULT_SEEN_ID_RETENTION_MS > 30 * 24 * 3600 * 1000)
+  })
+
+  it('keeps the seen id of an incoming message however it is deleted (a trigger, not the API)', () => {
+    const m = incoming({ receivedAt: 4_000 })
+    store.insertIncoming([m])
+    store.close()
+    const db = new DatabaseSync(home.dbPath)
+    db.exec('DELETE FROM messages')
+    assert.deepEqual(
+      { ...db.prepare('SELECT message_id, sender, seen_at FROM seen_ids').get() },
+      { message_id: m.id, sender: ALICE, seen_at: 4_000 }
+    )
+    db.close()
+    store = createStore({ path: home.dbPath })
+    assert.deepEqual(store.insertIncoming([m]), ['duplicate'])
   })
 
   it('commits nothing of a batch that holds one bad message', () => {
