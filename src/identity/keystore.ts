@@ -184,6 +184,12 @@ export async function openKeystore(
     if (salt === undefined || logN === undefined || r === undefined || p === undefined || nonce === undefined) {
       throw new KeystoreCorruptError('key file is damaged (missing scrypt parameters)')
     }
+    // The schema caps each parameter, but not their product: logN 20, r 32, p 16 would cost 4 GiB
+    // and minutes of CPU, and logN 0 makes node:crypto throw a RangeError. Bound the total work by
+    // the most this build would ever write (2^SCRYPT_MAX_LOG_N with the default r and p).
+    if (logN < 1 || r < 1 || p < 1 || 2 ** logN * r * p > 2 ** SCRYPT_MAX_LOG_N * SCRYPT_R * SCRYPT_P) {
+      throw new KeystoreCorruptError('key file is damaged (scrypt parameters out of range)')
+    }
     const pw = typeof passphrase === 'function' ? await passphrase() : passphrase
     if (pw === undefined)
       throw new PassphraseRequiredError('the key file is passphrase protected: set PARLEY_PASSPHRASE')
