@@ -183,6 +183,19 @@ describe('store: outgoing messages and the outbox', () => {
     assert.throws(() => store.outboxFor('alice'), { name: 'InvalidPeerIdError' })
   })
 
+  it('setEnvelope fills the envelope of a message queued unsealed, once; stored bytes are never replaced', () => {
+    const o = outgoing({ envelope: new Uint8Array(0) })
+    store.enqueueOutgoing([o])
+    assert.equal(store.getOutboxEntry(o.id)?.envelope.byteLength, 0)
+    const sealed = envelopeFor(o.id as string)
+    assert.equal(store.setEnvelope(o.id, sealed), true)
+    assert.equal(store.setEnvelope(o.id, new Uint8Array([1, 2, 3])), false)
+    assert.deepEqual(store.getOutboxEntry(o.id)?.envelope, sealed)
+    assert.equal(store.setEnvelope(newId(), sealed), false, 'not in the outbox')
+    assert.throws(() => store.setEnvelope(o.id, new Uint8Array(0)), { name: 'StoreInputError', detail: 'envelope' })
+    assert.throws(() => store.setEnvelope(o.id, new Uint8Array(MAX_ENVELOPE_BYTES + 1)), { name: 'OversizedError' })
+  })
+
   it('deleting a queued message removes its outbox row (foreign key cascade)', () => {
     const o = outgoing()
     store.enqueueOutgoing([o])
