@@ -102,3 +102,26 @@ export const MAX_FRAMES_IN_FLIGHT = 256
 /** Inbound rate limit per peer on the message protocol. */
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 20
 export const DEFAULT_RATE_LIMIT_BURST = 40
+
+// --- registry and verification ---
+export const SIG_TYPE_ROOT = 'parley/root/v1'
+export const SIG_TYPE_ATTESTATION = 'parley/attestation/v1'
+export const SIG_TYPE_STATUS = 'parley/status/v1'
+/** Registry key ids: the first 8 bytes of SHA-256 of the public key. */
+export const REGISTRY_KID_BYTES = 8
+export const ATTESTATION_SERIAL_BYTES = 16
+/** Default and longest attestation lifetime. */
+export const DEFAULT_ATTESTATION_DAYS = 14
+export const MAX_ATTESTATION_DAYS = 90
+/** A status list's next-update is at most this far after it was issued. */
+export const MAX_STATUS_LIFETIME_MS = 48 * 60 * 60 * 1000
+/** Clock skew allowed on not-before. */
+export const ATTESTATION_SKEW_MS = 5 * 60 * 1000
+/** Root metadata lifetime at init and rotation. */
+export const DEFAULT_ROOT_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000
+export const MAX_ROOT_CHAIN = 64
+export const MAX_REVOKED_SERIALS = 4096
+export const MAX_ATTESTATION_BUNDLE_BYTES = 4096
+export const MAX_STATUS_RECORD_BYTES = 128 * 1024
+/** The attestation exchange: a peer asks, a business node answers with its bundle. */
+export const ATTEST_PROTOCOL = '/parley/attest/1.0.0'

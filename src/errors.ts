@@ -118,3 +118,13 @@ export class ApiRequestError extends ParleyError {
     this.error = error
   }
 }
+
+// --- registry ---
+/** A root chain that does not verify (`detail`: malformed, version, threshold, shape, registry). */
+export class RootChainError extends defineError('RootChainError') {}
+/** A status list or status record that does not verify. */
+export class StatusListError extends defineError('StatusListError') {}
+/** A registry refuses to issue (a name the policy forbids, a confusable name held by another key). */
+export class IssuanceRefusedError extends defineError('IssuanceRefusedError') {}
+/** An attestation bundle that cannot be installed (not ours, malformed, older than the one held). */
+export class AttestationError extends defineError('AttestationError') {}

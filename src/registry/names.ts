@@ -1,0 +1,130 @@
+import unhomoglyph from 'unhomoglyph'
+import { MAX_DISPLAY_NAME_LENGTH } from '../constants.ts'
+
+/**
+ * Business names: what a registry refuses to issue, and the confusable skeleton (Unicode UTS #39)
+ * that both registries and clients compare. The confusables table is Unicode's confusables.txt as
+ * packaged by `unhomoglyph` (the one Matrix clients use for display-name spoofing).
+ */
+
+/** Bidirectional controls (they reorder what is shown). */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u
+/** Invisible characters that make two names look the same. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible code point is matched on its own, on purpose
+const INVISIBLE =
+  /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]|\p{Cf}/u
+/** Check marks and look-alikes of a badge: the badge is drawn by the client, never part of a name. */
+const CHECK_LIKE =
+  /[\u221a\u2610-\u2612\u2705\u2713-\u2718\u237b\u26ac\u2b55\u{1f5f8}\u{1f5f9}\u{1f197}\u{1f5f3}\u{2714}\u{1f48e}\u{1f3c5}\u{1f396}\u{1f538}\u{1f539}\u{1f535}]|\u00ae|\u2122|\u24c5/u
+const CONTROL = /\p{Cc}/u
+
+/** Scripts we tell apart (Script_Extensions), enough for the names a registry sees. */
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Lao',
+  'Tibetan',
+  'Myanmar',
+  'Khmer',
+  'Mongolian',
+  'Ethiopic',
+  'Cherokee',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Bopomofo',
+  'Hangul'
+] as const
+const SCRIPT_RE = SCRIPTS.map((s) => [s, new RegExp(`\\p{Script_Extensions=${s}}`, 'u')] as const)
+const COMMON = /[\p{Script=Common}\p{Script=Inherited}]/u
+
+/** UTS #39 "highly restrictive": one script, or Latin with the scripts of Japanese, Chinese or Korean writing. */
+const ALLOWED_COMBINATIONS: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul'])
+]
+
+/** The scripts a string is written in (Common and Inherited characters, digits and spaces count for none). */
+export function scriptsOf(text: string): Set<string> {
+  const found = new Set<string>()
+  for (const ch of text) {
+    if (COMMON.test(ch)) continue
+    let matched: string[] = []
+    for (const [name, re] of SCRIPT_RE) if (re.test(ch)) matched.push(name)
+    if (matched.length === 0) matched = ['Other']
+    // a character in several scripts (Script_Extensions) counts for the one already in use, if any
+    const shared = matched.find((m) => found.has(m))
+    found.add(shared ?? matched[0]!)
+  }
+  return found
+}
+
+/** True if the scripts of `text` satisfy UTS #39's highly restrictive level. */
+export function isHighlyRestrictive(text: string): boolean {
+  const scripts = scriptsOf(text)
+  if (scripts.size <= 1) return true
+  return ALLOWED_COMBINATIONS.some((allowed) => [...scripts].every((s) => allowed.has(s)))
+}
+
+/**
+ * The confusable skeleton used for comparisons: NFD, case folded, whitespace collapsed, then each
+ * character mapped to its prototype from confusables.txt, then NFD again (UTS #39 §4). Case and
+ * spacing are folded too, because "ACME  Bank" and "Acme Bank" name the same business.
+ */
+export function nameSkeleton(name: string): string {
+  const folded = name.normalize('NFD').toLowerCase().replace(/\s+/gu, ' ').trim()
+  return unhomoglyph(folded).normalize('NFD')
+}
+
+/** True if two names could be mistaken for each other. */
+export function confusable(a: string, b: string): boolean {
+  return nameSkeleton(a) === nameSkeleton(b)
+}
+
+/** Why a name cannot be a verified business name, or undefined if it can. */
+export function businessNameProblem(name: string): string | undefined {
+  if (typeof name !== 'string' || !name.isWellFormed()) return 'not well-formed text'
+  if (name !== name.normalize('NFC')) return 'not in Unicode NFC form'
+  const trimmed = name.trim()
+  if (trimmed.length === 0 || trimmed !== name) return 'empty, or spaces at the start or end'
+  if (name.length > MAX_DISPLAY_NAME_LENGTH) return `longer than ${MAX_DISPLAY_NAME_LENGTH} characters`
+  if (/\s{2,}/u.test(name)) return 'repeated spaces'
+  if (CONTROL.test(name)) return 'control characters'
+  if (BIDI.test(name)) return 'bidirectional control characters'
+  if (INVISIBLE.test(name)) return 'zero-width or invisible characters'
+  if (CHECK_LIKE.test(name)) return 'a check mark or badge-like symbol (the badge is drawn by the app)'
+  if (!isHighlyRestrictive(name)) return `mixed scripts (${[...scriptsOf(name)].join(', ')})`
+  return undefined
+}
+
+/**
+ * A display name made safe to show next to others: bidi and invisible characters removed, so a
+ * name cannot reorder or hide parts of what is shown. (Unverified names; verified ones are clean.)
+ */
+export function sanitizeDisplayName(name: string): string {
+  return name
+    .normalize('NFC')
+    .replace(new RegExp(BIDI.source, 'gu'), '')
+    .replace(new RegExp(INVISIBLE.source, 'gu'), '')
+    .replace(new RegExp(CONTROL.source, 'gu'), '')
+    .trim()
+}
