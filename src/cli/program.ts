@@ -6,6 +6,7 @@ import { registerId } from './commands/id/index.ts'
 import { registerInbox } from './commands/inbox/index.ts'
 import { registerInit } from './commands/init/index.ts'
 import { registerPeers } from './commands/peers/index.ts'
+import { registerRegistry } from './commands/registry/index.ts'
 import { registerResolve } from './commands/resolve/index.ts'
 import { registerRotateKey } from './commands/rotate-key/index.ts'
 import { registerSafetyNumber } from './commands/safety-number/index.ts'
@@ -23,6 +24,7 @@ const COMMANDS: RegisterCommand[] = [
   registerContacts,
   registerPeers,
   registerResolve,
+  registerRegistry,
   registerId,
   registerSafetyNumber,
   registerRotateKey
