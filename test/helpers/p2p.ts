@@ -1,0 +1,257 @@
+/** Real libp2p nodes and messengers on loopback for the in-process network tests. */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Datastore } from 'interface-datastore'
+import { STORE_FILE } from '../../src/constants.ts'
+import { createRecordRules, type RecordRules } from '../../src/directory/index.ts'
+import { createIdentity, type Identity } from '../../src/identity/index.ts'
+import { type BackoffPolicy, createMessenger, type Messenger } from '../../src/messenger/index.ts'
+import { createParleyNode, GuardedDatastore, type NodeLimits, type ParleyLibp2p } from '../../src/net/index.ts'
+import { createStore, type Store } from '../../src/store/index.ts'
+
+/** Every test peer is 127.0.0.1: exempt it from libp2p's per-IP inbound rate limit (notes/libp2p-v3.md G1). */
+export const LOOPBACK_ALLOW = ['/ip4/127.0.0.1/ipcidr/32']
+export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
+
+/** Poll until `check` returns something truthy; throws with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {}
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== null && value !== false) return value as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(intervalMs)
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export interface TestNode {
+  node: ParleyLibp2p
+  /** The node's datastore: a GuardedDatastore unless the test passed another one. */
+  datastore: Datastore
+  /** The same object when it is a GuardedDatastore (honest nodes), to read DHT records back. */
+  guard?: GuardedDatastore
+  rules: RecordRules
+  seed: Uint8Array
+  peerId: string
+  /** Full listen multiaddrs with /p2p/<id>. */
+  addrs: string[]
+}
+
+export interface TestNodeInit {
+  transport?: 'tcp' | 'memory'
+  bootstrap?: string[]
+  /** Another datastore (an evil node that runs no guard). */
+  datastore?: Datastore
+  seed?: Uint8Array
+  dhtServer?: boolean
+  limits?: NodeLimits
+  listen?: string[]
+}
+
+let memoryCounter = 0
+
+/** One started Parley libp2p node on loopback TCP (or the memory transport), mDNS off. */
+export async function startNode(init: TestNodeInit = {}): Promise<TestNode> {
+  const rules = createRecordRules()
+  const guard = init.datastore === undefined ? new GuardedDatastore({ rules }) : undefined
+  const datastore = init.datastore ?? guard!
+  const seed = init.seed ?? new Uint8Array(randomBytes(32))
+  const transport = init.transport ?? 'tcp'
+  const listen =
+    init.listen ?? (transport === 'memory' ? [`/memory/parley-test-${process.pid}-${++memoryCounter}`] : LOOPBACK_TCP)
+  const node = await createParleyNode({
+    seed,
+    transport,
+    listen,
+    mdns: false,
+    allow: LOOPBACK_ALLOW,
+    rules,
+    datastore,
+    ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
+    ...(init.dhtServer !== undefined ? { dhtServer: init.dhtServer } : {}),
+    ...(init.limits !== undefined ? { limits: init.limits } : {})
+  })
+  const peerId = node.peerId.toString()
+  return {
+    node,
+    datastore,
+    ...(guard !== undefined ? { guard } : {}),
+    rules,
+    seed,
+    peerId,
+    addrs: fullAddrs(node)
+  }
+}
+
+/** A node's listen multiaddrs as strings ending in /p2p/<id>. */
+export function fullAddrs(node: ParleyLibp2p): string[] {
+  const self = node.peerId.toString()
+  return node.getMultiaddrs().map((ma) => {
+    const s = ma.toString()
+    return s.includes('/p2p/') ? s : `${s}/p2p/${self}`
+  })
+}
+
+/** How many peers a node's Kad-DHT routing table holds (not in kad-dht's public interface). */
+export function routingTableSize(node: ParleyLibp2p): number {
+  return (node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+}
+
+/**
+ * `n` DHT server nodes where every node but the first knows only the first (bootstrap). Resolves
+ * once every routing table holds at least `minPeers` peers (default: everyone), found through the DHT.
+ */
+export async function startDhtNetwork(
+  n: number,
+  init: Omit<TestNodeInit, 'bootstrap'> & { minPeers?: number; timeoutMs?: number } = {}
+): Promise<TestNode[]> {
+  const { minPeers = n - 1, timeoutMs = 30_000, ...nodeInit } = init
+  const first = await startNode(nodeInit)
+  const rest = await Promise.all(
+    Array.from({ length: n - 1 }, () => startNode({ ...nodeInit, bootstrap: first.addrs }))
+  )
+  const nodes = [first, ...rest]
+  try {
+    await waitForRoutingTables(nodes, minPeers, timeoutMs)
+  } catch (err) {
+    await stopNodes(nodes)
+    throw err
+  }
+  return nodes
+}
+
+export async function waitForRoutingTables(nodes: TestNode[], minPeers: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    () => nodes.every((t) => routingTableSize(t.node) >= minPeers),
+    `routing tables of ${minPeers} peers (have ${nodes.map((t) => routingTableSize(t.node)).join(',')})`,
+    { timeoutMs, intervalMs: 100 }
+  )
+}
+
+export async function stopNodes(nodes: Array<TestNode | undefined>): Promise<void> {
+  await Promise.allSettled(nodes.map((t) => t?.node.stop()))
+}
+
+/** A temporary folder; `cleanup()` removes it. */
+export function tempFolder(prefix = 'parley-net-'): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+export interface TestMessenger {
+  messenger: Messenger
+  store: Store
+  identity: Identity
+  /** Its home folder (the store file lives there). */
+  dir: string
+  peerId: string
+  addrs(): string[]
+}
+
+export interface TestMessengerInit {
+  identity?: Identity
+  /** Reuse a home folder (a restart); a new temporary one otherwise (registered for cleanup). */
+  dir?: string
+  name?: string
+  bootstrap?: string[]
+  listen?: string[]
+  transport?: 'tcp' | 'memory'
+  rateLimit?: { perSecond: number; burst: number }
+  backoff?: BackoffPolicy
+  giveUpMs?: number
+  limits?: NodeLimits
+}
+
+/**
+ * Messengers on loopback with their stores in temporary folders. `stopAll()` stops every
+ * messenger started through this fleet, closes the stores and removes the folders.
+ */
+export function messengerFleet() {
+  const started: TestMessenger[] = []
+  const folders: Array<{ cleanup(): void }> = []
+  const nodes: TestNode[] = []
+
+  return {
+    async start(init: TestMessengerInit = {}): Promise<TestMessenger> {
+      let dir = init.dir
+      if (dir === undefined) {
+        const f = tempFolder('parley-messenger-')
+        folders.push(f)
+        dir = f.path
+      }
+      const identity = init.identity ?? createIdentity()
+      const store = createStore({
+        path: join(dir, STORE_FILE),
+        ...(init.giveUpMs !== undefined ? { giveUpMs: init.giveUpMs } : {})
+      })
+      let messenger: Messenger
+      try {
+        messenger = await createMessenger({
+          identity,
+          store,
+          mdns: false,
+          allow: LOOPBACK_ALLOW,
+          listen:
+            init.listen ??
+            (init.transport === 'memory' ? [`/memory/parley-m-${process.pid}-${++memoryCounter}`] : LOOPBACK_TCP),
+          ...(init.transport !== undefined ? { transport: init.transport } : {}),
+          ...(init.name !== undefined ? { name: init.name } : {}),
+          ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
+          ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
+          ...(init.backoff !== undefined ? { backoff: init.backoff } : {}),
+          ...(init.limits !== undefined ? { limits: init.limits } : {})
+        })
+        await messenger.start()
+      } catch (err) {
+        store.close()
+        throw err
+      }
+      const t: TestMessenger = {
+        messenger,
+        store,
+        identity,
+        dir,
+        peerId: identity.peerId,
+        addrs: () => messenger.addresses()
+      }
+      started.push(t)
+      return t
+    },
+    /** A plain node in the same cleanup (a bootstrap / DHT server). */
+    async node(init: TestNodeInit = {}): Promise<TestNode> {
+      const t = await startNode(init)
+      nodes.push(t)
+      return t
+    },
+    async dhtNetwork(n: number, init: Parameters<typeof startDhtNetwork>[1] = {}): Promise<TestNode[]> {
+      const net = await startDhtNetwork(n, init)
+      nodes.push(...net)
+      return net
+    },
+    /** Stop one messenger and close its store (its folder stays for a restart). */
+    async stop(t: TestMessenger): Promise<void> {
+      await t.messenger.stop()
+      t.store.close()
+    },
+    async stopAll(): Promise<void> {
+      await Promise.allSettled(started.map((t) => t.messenger.stop()))
+      for (const t of started) t.store.close()
+      started.length = 0
+      await stopNodes(nodes)
+      nodes.length = 0
+      for (const f of folders.splice(0)) f.cleanup()
+    }
+  }
+}
+
+export type MessengerFleet = ReturnType<typeof messengerFleet>
