@@ -3,7 +3,7 @@
  * that the file is intact, every commit that returned (every message that would have been acked)
  * is there, transactions are all-or-nothing, and nothing is duplicated.
  *
- * PARLEY_KILL_CYCLES (default 20) sets the kill-loop cycles, PARLEY_MIGRATION_KILL_CYCLES (default 6)
+ * PARLEY_KILL_CYCLES (default 20) sets the kill-loop cycles, PARLEY_MIGRATION_KILL_CYCLES (default 8)
  * the kills during migrations; raise them for a nightly run.
  */
 import assert from 'node:assert/strict'
@@ -18,7 +18,7 @@ import { envelopeFor, tempHome } from './helpers.ts'
 const WRITER = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url))
 const MIGRATE = fileURLToPath(new URL('./fixtures/migrate-slow.ts', import.meta.url))
 const KILL_CYCLES = envInt('PARLEY_KILL_CYCLES', 20)
-const MIGRATION_KILL_CYCLES = envInt('PARLEY_MIGRATION_KILL_CYCLES', 6)
+const MIGRATION_KILL_CYCLES = envInt('PARLEY_MIGRATION_KILL_CYCLES', 8)
 const TABLES = ['contacts', 'messages', 'meta', 'outbox', 'peers', 'seen_ids']
 
 function envInt(name: string, fallback: number): number {
@@ -88,10 +88,9 @@ function rawQuery(path: string, sql: string): Array<Record<string, unknown>> {
   }
 }
 
-describe('store: crash safety (SIGKILL)', function () {
-  this.timeout(120_000)
-
-  it(`kill loop: ${KILL_CYCLES} SIGKILLs during batched inserts, outbox writes and acks lose nothing acked`, async () => {
+describe('store: crash safety (SIGKILL)', () => {
+  it(`kill loop: ${KILL_CYCLES} SIGKILLs during batched inserts, outbox writes and acks lose nothing acked`, async function () {
+    this.timeout(30_000 + KILL_CYCLES * 5_000)
     const home = tempHome()
     try {
       /** Every id a transaction was about to write: no row may exist outside this set. */
@@ -205,31 +204,43 @@ describe('store: crash safety (SIGKILL)', function () {
     }
   })
 
-  it(`kill during migrations (${MIGRATION_KILL_CYCLES}x): the database stays at the old or the new schema`, async () => {
-    const SLOW_MS = 300
+  it(`kill during migrations (${MIGRATION_KILL_CYCLES}x): the database stays at the old or the new schema`, async function () {
+    this.timeout(30_000 + MIGRATION_KILL_CYCLES * 5_000)
+    const SLOW_MS = 150
     const tablesAt = (version: number): string[] =>
       version === 0 ? [] : version === SCHEMA_VERSION ? TABLES : [...TABLES, 'kill_test'].sort()
+    // where to stop the migrator and kill it: inside the real schema's transaction, halfway through
+    // the big one (uncommitted pages already in the WAL), just before its commit; or (null) at a
+    // random time from spawn: before, during or after the migrations
+    const targets = [
+      { version: 1, step: 'end' },
+      { version: EXTRA_VERSION, step: 'middle' },
+      { version: EXTRA_VERSION, step: 'end' },
+      null
+    ] as const
     const outcomes: string[] = []
 
     for (let cycle = 0; cycle < MIGRATION_KILL_CYCLES; cycle++) {
       const home = tempHome()
       try {
-        // cycle 0, 3, …: kill inside migration 1 (the real schema); 1, 4, …: inside the extra one;
-        // 2, 5, …: at a random time from spawn (before, during or after the migrations)
-        const mode = cycle % 3
-        const target = mode === 0 ? 1 : EXTRA_VERSION
+        const target = targets[cycle % targets.length]!
         const run = await runAndKill(
-          [MIGRATE, home.dbPath, String(SLOW_MS)],
-          mode === 2
-            ? { killAfterSpawnMs: randomInt(0, 1500) }
-            : { killWhen: (l) => (l === `begin ${target}` ? randomInt(0, SLOW_MS / 3) : undefined) }
+          target === null
+            ? [MIGRATE, home.dbPath, String(SLOW_MS)]
+            : [MIGRATE, home.dbPath, String(SLOW_MS), `${target.version}:${target.step}`],
+          target === null
+            ? { killAfterSpawnMs: randomInt(0, 1200) }
+            : { killWhen: (l) => (l === 'paused' ? randomInt(0, 50) : undefined) }
         )
-        if (mode !== 2) assert.equal(run.signal, 'SIGKILL', `migrator exited by itself: ${run.stderr}`)
+        if (target !== null) {
+          assert.equal(run.signal, 'SIGKILL', `migrator exited by itself: ${run.stderr}`)
+          assert.ok(run.lines.includes('paused'))
+        }
 
         const [state] = rawQuery(home.dbPath, 'SELECT * FROM pragma_user_version, pragma_integrity_check')
         const version = state!.user_version as number
         assert.equal(state!.integrity_check, 'ok')
-        if (mode !== 2) assert.equal(version, target - 1, 'killed inside migration N: still at N-1')
+        if (target !== null) assert.equal(version, target.version - 1, 'killed inside migration N: still at N-1')
         assert.ok([0, SCHEMA_VERSION, EXTRA_VERSION].includes(version), `version ${version}`)
         const names = rawQuery(
           home.dbPath,
@@ -242,7 +253,7 @@ describe('store: crash safety (SIGKILL)', function () {
         outcomes.push(`${run.signal === 'SIGKILL' ? 'killed' : 'finished'} at v${version}`)
 
         // the next start finishes the job
-        const store = createStore({ path: home.dbPath, migrations: slowMigrations(0) })
+        const store = createStore({ path: home.dbPath, migrations: slowMigrations() })
         assert.equal(store.schemaVersion, EXTRA_VERSION)
         assert.equal(store.integrityCheck(), 'ok')
         store.close()
