@@ -6,6 +6,8 @@ import type { VerifiedProfile } from '../directory/index.ts'
 import {
   ChannelClosedError,
   ConfigError,
+  ContactNameTakenError,
+  ContactPeerTakenError,
   InvalidPeerIdError,
   OversizedError,
   ParleyError,
@@ -63,6 +65,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof InvalidPeerIdError || err instanceof UsageError || err instanceof ConfigError) return 400
   if (err instanceof PeerNotFoundError || err instanceof UnknownContactError) return 404
   if (err instanceof OversizedError) return 413
+  if (err instanceof ContactNameTakenError || err instanceof ContactPeerTakenError) return 409
   if (err instanceof PeerUnreachableError || err instanceof ChannelClosedError) return 503
   if (err instanceof ParleyError) {
     if (/Exists|Duplicate|Conflict/.test(err.name)) return 409
@@ -93,6 +96,32 @@ function conversationView(c: Conversation): Record<string, unknown> {
   return { ...c, lastMessageAt: iso(c.lastMessageAt) }
 }
 
+/**
+ * Query strings and path parameters are text: turn the exact text form of a number or boolean
+ * into one where the route's schema asks for it, before validation. Anything else is left as
+ * it is (a repeated key, `1e3`, `yes`) for the schema to refuse.
+ */
+function coerceTextParts(req: FastifyRequest): void {
+  const schema = req.routeOptions.schema as Record<string, unknown> | undefined
+  for (const [part, values] of [
+    ['querystring', req.query],
+    ['params', req.params]
+  ] as const) {
+    const properties = (schema?.[part] as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties
+    if (properties === undefined || values === null || typeof values !== 'object') continue
+    const record = values as Record<string, unknown>
+    for (const [key, property] of Object.entries(properties)) {
+      const value = record[key]
+      if (typeof value !== 'string') continue
+      if ((property.type === 'integer' || property.type === 'number') && /^-?\d{1,16}$/.test(value)) {
+        record[key] = Number(value)
+      } else if (property.type === 'boolean' && (value === 'true' || value === 'false')) {
+        record[key] = value === 'true'
+      }
+    }
+  }
+}
+
 /** A PeerId, or the PeerId of a saved contact with that name. */
 export function resolvePeerArgument(messenger: Messenger, value: string): string {
   if (isPeerId(value as unknown)) return value
@@ -114,8 +143,11 @@ export async function createApiServer(init: ApiServerInit): Promise<ApiServer> {
     logger: false,
     // event streams never end by themselves; closing the server must not wait for them
     forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
+    // no type coercion: a JSON body is validated as sent (`{"text": 5}` is a 400, not the text "5");
+    // query strings and path parameters get theirs from coerceTextParts below
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } }
   })
+  app.addHook('preValidation', async (req) => coerceTextParts(req))
 
   await app.register(swagger, {
     openapi: {
