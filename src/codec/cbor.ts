@@ -1,4 +1,4 @@
-import { decode, encode, rfc8949EncodeOptions } from 'cborg'
+import { decode, encode, rfc8949EncodeOptions, Tokenizer, Type } from 'cborg'
 import { DecodeError, EncodeError, OversizedError } from '../errors.ts'
 
 /** Strictest decoding cborg offers: minimal integers, no indefinite lengths, no undefined/NaN/Infinity, no duplicate keys. */
@@ -14,6 +14,39 @@ const DECODE_OPTIONS = {
   tags: []
 } as const
 
+/**
+ * Deepest nesting of arrays, maps and tags accepted. Parley's schemas nest at most 3 deep (key file
+ * secrets: map, array, map). cborg decodes and re-encodes recursively, and its re-encoding checks
+ * each level against every enclosing one, so 8 KB of nested one-item arrays cost about 0.7 s here:
+ * the depth is checked in one flat pass over the tokens before decoding.
+ */
+export const MAX_CBOR_DEPTH = 16
+
+/** Throws DecodeError if the first item in `bytes` nests deeper than MAX_CBOR_DEPTH. */
+function checkDepth(bytes: Uint8Array, what: string): void {
+  const tokens = new Tokenizer(bytes, DECODE_OPTIONS)
+  // items still to come in each open array, map or tag
+  const open: number[] = []
+  while (!tokens.done()) {
+    const token = tokens.next()
+    if (open.length > 0) open[open.length - 1]!--
+    const children =
+      token.type === Type.array
+        ? token.value
+        : token.type === Type.map
+          ? token.value * 2
+          : token.type === Type.tag
+            ? 1
+            : 0
+    if (children > 0) {
+      open.push(children)
+      if (open.length > MAX_CBOR_DEPTH) throw new DecodeError(`${what}: nested deeper than ${MAX_CBOR_DEPTH}`)
+    }
+    while (open.length > 0 && open[open.length - 1] === 0) open.pop()
+    if (open.length === 0) return
+  }
+}
+
 /** Deterministic CBOR (RFC 8949 §4.2.1): shortest forms, map keys in bytewise order of their encodings. */
 export function encodeCanonical(value: unknown): Uint8Array {
   try {
@@ -25,7 +58,7 @@ export function encodeCanonical(value: unknown): Uint8Array {
 
 /**
  * Decode bytes that must be the one canonical encoding of a value: size capped before decoding,
- * strict decode, then re-encoded and compared byte for byte (which also rejects trailing bytes,
+ * nesting depth checked, strict decode, then re-encoded and compared byte for byte (which also rejects trailing bytes,
  * floats where integers would do, unsorted keys and invalid UTF-8).
  */
 export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'value'): unknown {
@@ -35,8 +68,10 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'val
   }
   let value: unknown
   try {
+    checkDepth(bytes, what)
     value = decode(bytes, DECODE_OPTIONS)
   } catch (err) {
+    if (err instanceof DecodeError) throw err
     throw new DecodeError(`${what}: invalid CBOR (${(err as Error).message})`)
   }
   let again: Uint8Array
