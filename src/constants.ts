@@ -29,6 +29,8 @@ export const KEY_ID_BYTES = 8
 
 /** Content types carried inside the envelope. Numbers are on the wire: never renumber. */
 export const ContentType = {
+  /** A notice this node writes into a conversation itself (e.g. a verified name changed). Never sent; refused from the wire. */
+  notice: 0,
   text: 1,
   receipt: 2,
   attachment: 3,

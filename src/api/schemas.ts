@@ -19,11 +19,33 @@ export const errorSchema = {
   }
 } as const
 
-export const verificationSchema = {
+export const verificationResultSchema = {
   type: 'object',
-  additionalProperties: true,
-  properties: { status: { type: 'string' } }
+  required: ['status'],
+  properties: {
+    status: {
+      type: 'string',
+      enum: ['verified', 'unverified', 'invalid', 'expired', 'revoked', 'stale', 'untrusted-registry']
+    },
+    name: { type: 'string' },
+    registryId: { type: 'string' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    reason: { type: 'string' }
+  }
 } as const
+
+export const displaySchema = {
+  type: 'object',
+  properties: {
+    name: { type: ['string', 'null'] },
+    badge: { type: 'boolean' },
+    verifiedAs: { type: 'string' },
+    impersonationOf: { type: 'string' },
+    source: { type: 'string' }
+  }
+} as const
+
+export const verificationSchema = verificationResultSchema
 
 export const messageSchema = {
   type: 'object',
@@ -63,7 +85,9 @@ export const conversationSchema = {
     lastDirection: { type: 'string', enum: ['in', 'out'] },
     lastText: { type: ['string', 'null'] },
     count: { type: 'integer' },
-    unread: { type: 'integer' }
+    unread: { type: 'integer' },
+    display: displaySchema,
+    verification: verificationResultSchema
   }
 } as const
 
@@ -81,7 +105,8 @@ export const profileSchema = {
       properties: { id: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } }
     },
     mailboxes: { type: 'array', items: { type: 'string' } },
-    verification: verificationSchema
+    verification: verificationResultSchema,
+    display: displaySchema
   }
 } as const
 

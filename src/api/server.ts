@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { timingSafeEqualBytes } from '../crypto/index.ts'
 import type { VerifiedProfile } from '../directory/index.ts'
 import {
+  AttestationError,
   ChannelClosedError,
   ConfigError,
   ContactNameTakenError,
@@ -13,6 +14,8 @@ import {
   ParleyError,
   PeerNotFoundError,
   PeerUnreachableError,
+  RootChainError,
+  StatusListError,
   UnknownContactError,
   UsageError
 } from '../errors.ts'
@@ -30,6 +33,7 @@ import {
   peerIdSchema,
   profileSchema
 } from './schemas.ts'
+import { registerTrustRoutes } from './trust-routes.ts'
 
 const log = logger('parley:api')
 
@@ -62,6 +66,9 @@ export interface ApiServer {
 
 /** Map a Parley error to an HTTP status: bad input is 4xx, never 5xx. */
 export function statusOf(err: unknown): number {
+  if (err instanceof RootChainError || err instanceof StatusListError || err instanceof AttestationError) {
+    return ['conflict', 'rollback', 'older'].includes(err.detail ?? '') ? 409 : err.detail === 'untrusted' ? 404 : 400
+  }
   if (err instanceof InvalidPeerIdError || err instanceof UsageError || err instanceof ConfigError) return 400
   if (err instanceof PeerNotFoundError || err instanceof UnknownContactError) return 404
   if (err instanceof OversizedError) return 413
@@ -295,7 +302,13 @@ export async function createApiServer(init: ApiServerInit): Promise<ApiServer> {
         }
       }
     },
-    async () => ({ conversations: messenger.conversations().map(conversationView) })
+    async () => ({
+      conversations: messenger.conversations().map((c) => ({
+        ...conversationView(c),
+        display: messenger.display(c.peer),
+        verification: messenger.verifier.verify(c.peer)
+      }))
+    })
   )
 
   app.get(
@@ -402,7 +415,11 @@ export async function createApiServer(init: ApiServerInit): Promise<ApiServer> {
       if (profile === undefined) {
         return reply.code(404).send({ error: 'PeerNotFoundError', message: `no profile found for ${peerId}` })
       }
-      return profileView(profile)
+      return {
+        ...profileView(profile),
+        verification: messenger.verifier.verify(peerId),
+        display: messenger.display(peerId)
+      }
     }
   )
 
@@ -457,6 +474,8 @@ export async function createApiServer(init: ApiServerInit): Promise<ApiServer> {
     }
   )
 
+  app.decorate('resolvePeer', (value: string) => resolvePeerArgument(messenger, value))
+  registerTrustRoutes(app, messenger)
   for (const plugin of init.plugins ?? []) await plugin(app)
 
   const host = init.host ?? '127.0.0.1'

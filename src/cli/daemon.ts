@@ -15,6 +15,7 @@ import {
 import { createMessenger, type Messenger, type MessengerInit } from '../messenger/index.ts'
 import { SERVER_LIMITS, USER_LIMITS } from '../net/index.ts'
 import { createStore, type Store } from '../store/index.ts'
+import { readAttestation, readTrust, writeAttestation, writeTrust } from './node-files.ts'
 
 const log = logger('parley:daemon')
 const LOCK_FILE = 'daemon.lock'
@@ -88,6 +89,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const config = readConfig(home)
   const { host, port } = parseHostPort(options.api ?? '127.0.0.1:7447')
   const opened = await openHomeIdentity(home, options.passphrase)
+  const attestation = readAttestation(home)
   const release = acquireLock(home)
   let store: Store | undefined
   let messenger: Messenger | undefined
@@ -103,6 +105,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.mdns !== undefined ? { mdns: options.mdns } : {}),
       limits: options.server === true ? SERVER_LIMITS : USER_LIMITS,
       saveIdentity: () => opened.save(),
+      trust: readTrust(home),
+      saveTrust: (trust) => writeTrust(home, trust),
+      ...(attestation !== undefined ? { attestation } : {}),
+      saveAttestation: (bundle) => writeAttestation(home, bundle),
       ...options.messenger
     })
     await messenger.start()

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { ParleyError, UsageError } from '../errors.ts'
+import { registerBusiness } from './commands/business/index.ts'
 import { registerContacts } from './commands/contacts/index.ts'
 import { registerDemo } from './commands/demo/index.ts'
 import { registerId } from './commands/id/index.ts'
@@ -12,6 +13,8 @@ import { registerRotateKey } from './commands/rotate-key/index.ts'
 import { registerSafetyNumber } from './commands/safety-number/index.ts'
 import { registerSend } from './commands/send/index.ts'
 import { registerStart } from './commands/start/index.ts'
+import { registerTrust } from './commands/trust/index.ts'
+import { registerVerify } from './commands/verify/index.ts'
 import { type CliIo, createContext, type RegisterCommand } from './context.ts'
 
 /** Every command, in the order `parley --help` lists them. */
@@ -24,6 +27,9 @@ const COMMANDS: RegisterCommand[] = [
   registerContacts,
   registerPeers,
   registerResolve,
+  registerVerify,
+  registerTrust,
+  registerBusiness,
   registerRegistry,
   registerId,
   registerSafetyNumber,

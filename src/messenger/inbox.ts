@@ -92,6 +92,11 @@ export function createInbox(init: InboxInit): Inbox {
         log('refused an envelope from %s: %s', from, (err as Error).message)
         return Promise.resolve({ status: 'refused', reason })
       }
+      if (opened.contentType === ContentType.notice) {
+        // notices are written by this node only; one from the wire would be a forgery
+        stats.refused++
+        return Promise.resolve({ status: 'refused', reason: 'content type 0 is local only' })
+      }
       const id = Buffer.from(opened.messageId).toString('hex')
       if (init.store.hasSeen(id)) {
         stats.duplicates++

@@ -8,5 +8,7 @@ export type { Messenger, MessengerInit, SendOptions, SendResult } from './messen
 export { createMessenger } from './messenger.ts'
 export type { OutboxWorker, OutboxWorkerInit } from './outbox.ts'
 export { createOutboxWorker } from './outbox.ts'
+export type { PeerDisplay, Verifier, VerifierInit } from './verification.ts'
+export { createVerifier } from './verification.ts'
 export type { MessageView } from './views.ts'
 export { iso, messageView } from './views.ts'

@@ -7,26 +7,37 @@ import {
   type Directory,
   type RecordKind,
   type RecordRules,
+  recordKey,
   type VerifiedProfile
 } from '../directory/index.ts'
 import { seal } from '../envelope/index.ts'
-import { OversizedError, UsageError } from '../errors.ts'
+import { AttestationError, OversizedError, UsageError } from '../errors.ts'
 import { type EncryptionKeyPair, type Identity, peerIdToBytes } from '../identity/index.ts'
 import {
   createMessageClient,
   createParleyNode,
+  fetchAttestation,
   GuardedDatastore,
   type MessageServer,
   type NodeLimits,
   type ParleyLibp2p,
+  serveAttestation,
   serveMessages
 } from '../net/index.ts'
+import {
+  createTrust,
+  decodeAttestationBundle,
+  statusRecordKind,
+  type Trust,
+  type VerificationResult
+} from '../registry/index.ts'
 import type { Contact, Conversation, ListMessagesOptions, Store } from '../store/index.ts'
 import type { BackoffPolicy } from './backoff.ts'
 import { createDialer } from './dialer.ts'
 import type { MessengerEvents } from './events.ts'
 import { createInbox, type Inbox } from './inbox.ts'
 import { createOutboxWorker, type OutboxWorker } from './outbox.ts'
+import { createVerifier, type PeerDisplay, type Verifier } from './verification.ts'
 import { type MessageView, messageView } from './views.ts'
 
 const log = logger('parley:messenger')
@@ -60,6 +71,15 @@ export interface MessengerInit {
   resolveTimeoutMs?: number
   /** Persist the identity after its keys change (rotation); the daemon saves the key file. */
   saveIdentity?: () => Promise<void>
+  /** The registries this node trusts. @default none */
+  trust?: Trust
+  /** Persist trust after it changes (the daemon writes `<home>/trust.parley`). */
+  saveTrust?: (trust: Trust) => void
+  /** This node's attestation bundle, if it is a verified business. */
+  attestation?: Uint8Array
+  saveAttestation?: (bundle: Uint8Array) => void
+  /** How often to look for newer status lists of trusted registries in the DHT. @default 10 minutes */
+  statusRefreshMs?: number
   now?: () => number
 }
 
@@ -107,15 +127,35 @@ export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   setName(name: string | undefined): void
   /** A new encryption key (old ones kept for the grace period), saved and republished. */
   rotateEncryptionKey(): Promise<EncryptionKeyPair>
+  readonly trust: Trust
+  readonly verifier: Verifier
+  /** Trust a registry (root file bytes), or follow it to a newer root. */
+  addTrustedRoot(chain: Uint8Array): { registryId: string; rootVersion: number; added: boolean; updated: boolean }
+  removeTrustedRegistry(registryId: string): boolean
+  /** Import a status record (file or DHT); with `publish`, also put it in the DHT for others. */
+  importStatus(
+    record: Uint8Array,
+    options?: { publish?: boolean }
+  ): Promise<{ registryId: string; seq: number; changed: boolean }>
+  /** Look for newer status lists of every trusted registry in the DHT now. */
+  refreshStatus(): Promise<void>
+  /** Install this node's attestation (subject must be this node; a newer one replaces the held one). */
+  setAttestation(bundle: Uint8Array): { serial: string; name: string; expiresAt: number; replaced: boolean }
+  attestation(): Uint8Array | undefined
+  /** A peer's verification; `refresh` asks the peer for its bundle first. */
+  verifyPeer(peerId: string, options?: { refresh?: boolean }): Promise<VerificationResult>
+  display(peerId: string): PeerDisplay
 }
 
 /** Build a messenger; call start() to go online. */
 export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   const { identity, store } = init
   const now = init.now ?? Date.now
-  const rules = createRecordRules(init.recordKinds)
+  const rules = createRecordRules({ status: statusRecordKind, ...init.recordKinds })
   const datastore = new GuardedDatastore({ rules })
   let name = init.name
+  let attestation = init.attestation
+  const trust = init.trust ?? createTrust()
   const node = await createParleyNode({
     seed: identity.seed,
     ...(init.listen !== undefined ? { listen: init.listen } : {}),
@@ -152,7 +192,8 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     rules,
     content: () => ({
       addresses: node.getMultiaddrs().map((ma) => ma.toString()),
-      ...(name !== undefined ? { name } : {})
+      ...(name !== undefined ? { name } : {}),
+      ...(attestation !== undefined ? { attestation } : {})
     }),
     nextSeq,
     ...(init.profileTtlMs !== undefined ? { ttlMs: init.profileTtlMs } : {}),
@@ -200,18 +241,103 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       }
     }
   })
+  const verifier = createVerifier({
+    store,
+    trust: () => trust,
+    selfPeerId: identity.peerId,
+    ownBundle: () => attestation,
+    fetch: (peerId, signal) => fetchAttestation(node, peerId, signal),
+    profileName: (peerId) => directory.cached(peerId)?.name,
+    now,
+    onNameChange(peerId, from, to) {
+      // a notice in the conversation, written by this node (content type 0 is refused from the wire)
+      const text = `${from} is now verified as ${to}`
+      const t = now()
+      try {
+        store.insertIncoming([
+          {
+            id: Buffer.from(identity.engine.randomBytes(16)).toString('hex'),
+            from: peerId,
+            to: identity.peerId,
+            contentType: ContentType.notice,
+            body: utf8.encode(text),
+            text,
+            createdAt: t,
+            receivedAt: t
+          }
+        ])
+      } catch (err) {
+        log.error('could not write a name-change notice: %s', (err as Error).message)
+      }
+    }
+  })
+
   const inbox = createInbox({
     identity,
     store,
     now,
     onCommitted(messages) {
       for (const m of messages) {
-        const stored = store.getMessage(m.id as string)
-        if (stored !== undefined)
-          events.safeDispatchEvent('message-received', { detail: { message: messageView(stored) } })
+        // show the badge with the message: ask the sender for its bundle first (once an hour at most)
+        void verifier
+          .refresh(m.from, { timeoutMs: 2_000 })
+          .catch(() => verifier.verify(m.from))
+          .then((verification) => {
+            const stored = store.getMessage(m.id as string)
+            if (stored === undefined) return
+            events.safeDispatchEvent('message-received', {
+              detail: { message: messageView(stored, verification), display: verifier.display(m.from) }
+            })
+          })
       }
     }
   })
+
+  const trustChanged = (registryId: string, reason: string): void => {
+    verifier.invalidate()
+    init.saveTrust?.(trust)
+    events.safeDispatchEvent('trust-changed', { detail: { registryId, reason } })
+  }
+
+  const fetchStatus = async (registryId: string): Promise<void> => {
+    const key = recordKey('status', registryId)
+    const values: Uint8Array[] = []
+    const local = await datastore.getRecord(key).catch(() => undefined)
+    if (local !== undefined) values.push(local)
+    try {
+      for await (const event of node.services.dht.get(key, { signal: AbortSignal.timeout(15_000) })) {
+        const v =
+          event.name === 'VALUE' ? event.value : event.name === 'PEER_RESPONSE' ? event.record?.value : undefined
+        if (v !== undefined) values.push(v)
+      }
+    } catch {
+      // not found, or the lookup timed out: keep what we hold
+    }
+    for (const v of values) {
+      try {
+        const r = trust.importStatus(v)
+        if (r.changed) trustChanged(registryId, `status list ${r.seq}`)
+      } catch {
+        // older (rollback), conflicting or for an untrusted registry: ignore
+      }
+    }
+  }
+
+  let statusTimer: NodeJS.Timeout | undefined
+  const scheduleStatus = (): void => {
+    clearTimeout(statusTimer)
+    statusTimer = setTimeout(
+      () => {
+        void Promise.allSettled(trust.list().map((r) => fetchStatus(r.registryId))).finally(() => {
+          if (started) scheduleStatus()
+        })
+      },
+      init.statusRefreshMs ?? 10 * 60_000
+    )
+    statusTimer.unref()
+  }
+  let stopAttest: (() => Promise<void>) | undefined
+
   let server: MessageServer | undefined
   let started = false
 
@@ -294,10 +420,13 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
         ...(init.limits !== undefined ? { limits: init.limits } : {}),
         ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {})
       })
+      stopAttest = await serveAttestation(node, () => attestation)
       node.addEventListener('peer:connect', onConnect)
       node.addEventListener('self:peer:update', onAddresses)
       started = true
       directory.start()
+      scheduleStatus()
+      void Promise.allSettled(trust.list().map((r) => fetchStatus(r.registryId)))
       outbox.start()
       outbox.flushAll()
       log('started %s', identity.peerId)
@@ -308,6 +437,8 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       node.removeEventListener('peer:connect', onConnect)
       node.removeEventListener('self:peer:update', onAddresses)
       directory.stop()
+      clearTimeout(statusTimer)
+      await stopAttest?.()
       await outbox.stop()
       client.closeAll()
       await server?.stop()
@@ -319,19 +450,22 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       return send(to, utf8.encode(text), { ...options, contentType: ContentType.text })
     },
     send,
-    messages: (options?: ListMessagesOptions) => store.listMessages(options).map(messageView),
+    messages: (options?: ListMessagesOptions) =>
+      store.listMessages(options).map((m) => messageView(m, verifier.verify(m.from))),
     message(id: string) {
       const m = store.getMessage(id)
-      return m === undefined ? undefined : messageView(m)
+      return m === undefined ? undefined : messageView(m, verifier.verify(m.from))
     },
     conversations: () => store.conversations(),
     contacts: () => store.listContacts(),
     addContact: (contactName: string, peerId: string) => store.addContact(contactName, peerId, now()),
     removeContact: (contactName: string) => store.removeContact(contactName),
-    resolve: (peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }) => {
+    async resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }) {
       peerIdToBytes(peerId)
-      if (peerId === identity.peerId) return Promise.resolve(directory.own)
-      return directory.resolve(peerId, options)
+      if (peerId === identity.peerId) return directory.own
+      const profile = await directory.resolve(peerId, options)
+      if (profile !== undefined) verifier.learn(peerId, profile.attestation, 'profile')
+      return profile
     },
     async publishProfile() {
       const r = await directory.publish()
@@ -342,6 +476,74 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       name = newName
       if (started) directory.changed()
     },
+    trust,
+    verifier,
+    addTrustedRoot(chain: Uint8Array) {
+      const r = trust.addRoot(chain, now())
+      if (r.added || r.updated) {
+        trustChanged(r.registryId, r.added ? 'added' : `root version ${r.rootVersion}`)
+        if (started) void fetchStatus(r.registryId)
+      }
+      return r
+    },
+    removeTrustedRegistry(registryId: string) {
+      const removed = trust.remove(registryId)
+      if (removed) trustChanged(registryId, 'removed')
+      return removed
+    },
+    async importStatus(record: Uint8Array, options: { publish?: boolean } = {}) {
+      const r = trust.importStatus(record)
+      if (r.changed) trustChanged(r.registryId, `status list ${r.seq}`)
+      if (options.publish === true && started) {
+        try {
+          for await (const _ of node.services.dht.put(recordKey('status', r.registryId), record, {
+            signal: AbortSignal.timeout(30_000)
+          })) {
+            // run the put to its end
+          }
+        } catch (err) {
+          log('publishing status list %d of %s: %s', r.seq, r.registryId, (err as Error).message)
+        }
+      }
+      return r
+    },
+    async refreshStatus() {
+      await Promise.allSettled(trust.list().map((r) => fetchStatus(r.registryId)))
+    },
+    setAttestation(bundle: Uint8Array) {
+      let decoded: ReturnType<typeof decodeAttestationBundle>
+      try {
+        decoded = decodeAttestationBundle(bundle)
+      } catch (err) {
+        throw new AttestationError(`not an attestation bundle: ${(err as Error).message}`, 'malformed')
+      }
+      const a = decoded.attestation
+      if (Buffer.compare(a.subject, peerIdToBytes(identity.peerId)) !== 0) {
+        throw new AttestationError('this attestation was issued to another PeerId, not to this node', 'subject')
+      }
+      let replaced = false
+      if (attestation !== undefined) {
+        const held = decodeAttestationBundle(attestation).attestation
+        if (a.issuedAt < held.issuedAt) throw new AttestationError('this node holds a newer attestation', 'older')
+        replaced = true
+      }
+      attestation = bundle
+      init.saveAttestation?.(bundle)
+      verifier.invalidate()
+      if (started) directory.changed()
+      return { serial: Buffer.from(a.serial).toString('hex'), name: a.name, expiresAt: a.expiresAt, replaced }
+    },
+    attestation: () => attestation,
+    async verifyPeer(peerId: string, options: { refresh?: boolean } = {}) {
+      peerIdToBytes(peerId)
+      if (options.refresh === true && peerId !== identity.peerId) {
+        const profile = await directory.resolve(peerId).catch(() => undefined)
+        if (profile !== undefined) verifier.learn(peerId, profile.attestation, 'profile')
+        return verifier.refresh(peerId, { force: true })
+      }
+      return verifier.verify(peerId)
+    },
+    display: (peerId: string) => verifier.display(peerId),
     async rotateEncryptionKey() {
       identity.purgeRetiredKeys({ now: now() })
       const fresh = identity.rotateEncryptionKey({ now: now() })

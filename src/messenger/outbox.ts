@@ -5,6 +5,8 @@ import type { Message, OutboxEntry, Store } from '../store/index.ts'
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts'
 
 const log = logger('parley:messenger:outbox')
+/** While deliveries are in flight, look for other due rows at least this often. */
+const DUE_RECHECK_MS = 1_000
 
 export interface OutboxWorkerInit {
   store: Store
@@ -56,6 +58,8 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
   let running = false
   const active = new Set<Promise<void>>()
   const stats = { attempts: 0, sent: 0, failed: 0, retries: 0 }
+  /** The earliest retry this worker scheduled since the last tick (the store cannot tell it apart from in-flight rows). */
+  let retryAt = Number.POSITIVE_INFINITY
 
   const retryLater = (entries: OutboxEntry[], error: string, delayFor?: (e: OutboxEntry) => number): void => {
     const at = now()
@@ -63,6 +67,7 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
       stats.retries++
       const delay = delayFor?.(e) ?? backoffDelay(e.attempts, policy, random)
       store.recordAttemptFailure(e.messageId, { at, nextAttemptAt: at + delay, error })
+      retryAt = Math.min(retryAt, at + delay)
     }
   }
 
@@ -166,6 +171,7 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
   const tick = (): void => {
     if (!running) return
     const t = now()
+    if (retryAt <= t) retryAt = Number.POSITIVE_INFINITY
     try {
       const expired: Message[] = store.expireOutbox(t)
       if (expired.length > 0) {
@@ -189,9 +195,14 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
     } catch {
       next = null
     }
-    // wake at the next due attempt, and at least every minute to expire old entries
-    const delay = next === null ? 60_000 : Math.min(60_000, Math.max(0, next - now()))
-    timer = setTimeout(tick, delay)
+    // wake at the next due attempt, and at least every minute to expire old entries. Rows of a
+    // delivery in flight stay due until their acks; rescanning for them on every turn of the event
+    // loop (a busy loop) gains nothing, since the round's end reschedules. So while deliveries run,
+    // wake for the retries this worker scheduled, or after DUE_RECHECK_MS.
+    const t = now()
+    let delay = next === null ? 60_000 : next - t
+    if (delay <= 0 && (active.size > 0 || waiting.length > 0)) delay = Math.min(DUE_RECHECK_MS, retryAt - t)
+    timer = setTimeout(tick, Math.min(60_000, Math.max(0, delay)))
     timer.unref()
   }
 

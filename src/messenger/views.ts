@@ -1,3 +1,4 @@
+import type { VerificationResult } from '../registry/index.ts'
 import type { Message } from '../store/index.ts'
 
 /** A message as the API, the CLI and events show it. Times are ISO 8601 strings. */
@@ -13,13 +14,15 @@ export interface MessageView {
   error?: string
   createdAt: string
   receivedAt: string | null
+  /** The business verification of the sender (`from`), where a name is shown. */
+  verification?: VerificationResult
 }
 
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString()
 }
 
-export function messageView(m: Message): MessageView {
+export function messageView(m: Message, verification?: VerificationResult): MessageView {
   return {
     id: m.id,
     from: m.from,
@@ -30,6 +33,7 @@ export function messageView(m: Message): MessageView {
     status: m.status,
     ...(m.error !== null ? { error: m.error } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
-    receivedAt: iso(m.receivedAt)
+    receivedAt: iso(m.receivedAt),
+    ...(verification !== undefined ? { verification } : {})
   }
 }

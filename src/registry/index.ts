@@ -38,5 +38,7 @@ export {
   verifyRootChain
 } from './root.ts'
 export { createStatusRecord, isRevoked, signStatusList, verifyStatusList, verifyStatusRecord } from './status.ts'
+export type { Trust, TrustedRegistry } from './trust.ts'
+export { createTrust, MAX_TRUSTED_REGISTRIES, statusRecordKind, TrustFile } from './trust.ts'
 export type { TrustView, VerificationResult, VerificationStatus, VerifyInit } from './verify.ts'
 export { verdictExpiry, verifyAttestation } from './verify.ts'

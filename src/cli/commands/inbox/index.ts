@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import type { MessageView } from '../../../messenger/index.ts'
+import type { MessageView, PeerDisplay } from '../../../messenger/index.ts'
 import { type CliContext, positiveInt, withHome, withJson } from '../../context.ts'
 
 interface InboxOptions {
@@ -25,9 +25,20 @@ export function registerInbox(program: Command, ctx: CliContext): void {
       ctx.io.stdout(`${JSON.stringify(messages, null, 2)}\n`)
       return
     }
-    const { contacts } = await api.request<{ contacts: Array<{ name: string; peerId: string }> }>('GET', '/v1/contacts')
-    const names = new Map(contacts.map((c) => [c.peerId, c.name]))
-    const who = (p: string): string => names.get(p) ?? `${p.slice(0, 12)}…${p.slice(-4)}`
+    const { conversations } = await api.request<{ conversations: Array<{ peer: string; display?: PeerDisplay }> }>(
+      'GET',
+      '/v1/conversations'
+    )
+    const displays = new Map(conversations.map((c) => [c.peer, c.display]))
+    const who = (p: string): string => {
+      const d = displays.get(p)
+      const short = `${p.slice(0, 12)}…${p.slice(-4)}`
+      if (d === undefined || d.name === null) return short
+      if (d.badge) return d.verifiedAs !== undefined ? `${d.name} ✔ (verified as ${d.verifiedAs})` : `${d.name} ✔`
+      if (d.impersonationOf !== undefined)
+        return `"${d.name}" ⚠ not verified, looks like ${d.impersonationOf} (${short})`
+      return d.source === 'contact' ? d.name : `~${d.name} (${short})`
+    }
     if (messages.length === 0) {
       ctx.io.stdout('no messages\n')
       return
@@ -37,8 +48,13 @@ export function registerInbox(program: Command, ctx: CliContext): void {
       .reverse()
       .map((m) => {
         const time = m.createdAt.replace('T', ' ').slice(0, 19)
+        const grey =
+          m.verification !== undefined && !['verified', 'unverified'].includes(m.verification.status)
+            ? ` [${m.verification.status}${m.verification.name !== undefined ? `: claims "${m.verification.name}"` : ''}]`
+            : ''
+        if (m.contentType === 0) return `${time}  ── ${m.text}`
         return m.direction === 'in'
-          ? `${time}  ${who(m.from)} → you: ${m.text ?? `(content type ${m.contentType})`}`
+          ? `${time}  ${who(m.from)}${grey} → you: ${m.text ?? `(content type ${m.contentType})`}`
           : `${time}  you → ${who(m.to)}: ${m.text ?? `(content type ${m.contentType})`}  [${m.status}${m.error !== undefined ? `: ${m.error}` : ''}]`
       })
     ctx.io.stdout(`${lines.join('\n')}\n`)
