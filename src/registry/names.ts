@@ -10,8 +10,8 @@ import { MAX_DISPLAY_NAME_LENGTH } from '../constants.ts'
 /** Bidirectional controls (they reorder what is shown). */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u
 /** Invisible characters that make two names look the same. */
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible code point is matched on its own, on purpose
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible code point is matched on its own, on purpose
   /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]|\p{Cf}/u
 /** Check marks and look-alikes of a badge: the badge is drawn by the client, never part of a name. */
 const CHECK_LIKE =
