@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { STORE_FILE } from '../../../constants.ts'
-import { formatSafetyNumber, initHome, safetyNumber } from '../../../identity/index.ts'
+import { formatSafetyNumber, initHome, loadIdentity, readConfig, safetyNumber } from '../../../identity/index.ts'
 import { createMessenger, type Messenger } from '../../../messenger/index.ts'
 import { createStore } from '../../../store/index.ts'
+import { initRegistry, issue, makeStatus, revoke } from '../registry/registry-home.ts'
 
 export interface DemoOptions {
   /** Keep the temporary homes (and print where). */
@@ -19,6 +20,7 @@ export interface DemoResult {
   ok: boolean
   nodes: Array<{ name: string; peerId: string }>
   messages: Array<{ from: string; to: string; text: string; latencyMs: number | null; delivered: boolean }>
+  verification: Array<{ peer: string; status: string }>
   durationMs: number
   root: string
 }
@@ -28,25 +30,32 @@ const LOOPBACK = ['/ip4/127.0.0.1/ipcidr/32']
 /**
  * `parley demo`: real nodes with temporary homes on loopback. Alice and Bob join through a hub
  * and find each other in the DHT (never by a direct dial of an address they were given), chat,
- * and Alice writes to Carol, who has never been online; Carol starts later and gets it.
+ * and Alice writes to Carol, who has never been online; Carol starts later and gets it. Then a
+ * registry verifies Acme Bank; an impostor borrowing Acme's attestation is shown as invalid and
+ * flagged as a look-alike; Acme is revoked and shown as revoked.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now()
   const stepTimeout = options.stepTimeoutMs ?? 30_000
   const root = mkdtempSync(join(tmpdir(), 'parley-demo-'))
   const running: Messenger[] = []
-  const result: DemoResult = { ok: false, nodes: [], messages: [], durationMs: 0, root }
+  const result: DemoResult = { ok: false, nodes: [], messages: [], verification: [], durationMs: 0, root }
   const stamp = (): string => `[${((performance.now() - t0) / 1000).toFixed(2).padStart(6)}s]`
   const say = (who: string, what: string): void => options.print(`${stamp()} ${who.padEnd(6)} ${what}`)
   const short = (peerId: string): string => `${peerId.slice(0, 14)}…`
 
-  const start = async (name: string, bootstrap: string[]): Promise<Messenger> => {
+  const start = async (
+    name: string,
+    bootstrap: string[],
+    extra: { attestation?: Uint8Array; name?: string } = {}
+  ): Promise<Messenger> => {
     const home = join(root, name)
-    const identity = await initHome(home, { name })
+    const identity = existsSync(join(home, 'identity.key')) ? await loadIdentity(home) : await initHome(home, { name })
     const m = await createMessenger({
       identity,
       store: createStore({ path: join(home, STORE_FILE) }),
-      name,
+      name: extra.name ?? readConfig(home).name ?? name,
+      ...(extra.attestation !== undefined ? { attestation: extra.attestation } : {}),
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap,
       mdns: false,
@@ -189,11 +198,74 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       delivered: ok
     })
 
-    const counts = running.map((m) => m.messages().filter((x) => x.direction === 'in').length)
+    // --- verified businesses ---
+    options.print(`${stamp()} -- verified businesses --`)
+    const registry = initRegistry(join(root, 'registry'), 'Demo Registry')
+    say('reg', `registry ${registry.registryId} created: 2-of-3 root keys, an issuing key, a status key`)
+    const acmeHome = join(root, 'acme')
+    const acmeIdentity = await initHome(acmeHome, { name: 'Acme Bank' })
+    const issued = issue(registry, {
+      subject: acmeIdentity.peerId,
+      name: 'Acme Bank',
+      domain: 'acme.example',
+      country: 'GB'
+    })
+    const serial = Buffer.from(issued.attestation.serial).toString('hex')
+    say('reg', `issued "Acme Bank" to ${short(acmeIdentity.peerId)} (serial ${serial.slice(0, 12)}…, 14 days)`)
+    try {
+      issue(registry, { subject: bob.peerId, name: 'Acme Bаnk' })
+    } catch (err) {
+      say('reg', `refused "Acme Bаnk" (Cyrillic а) for bob: ${(err as Error).message.split(': ').slice(1).join(': ')}`)
+    }
+    const status1 = makeStatus(registry)
+    alice.addTrustedRoot(new Uint8Array(readFileSync(registry.rootFile)))
+    await alice.importStatus(status1.record)
+    say('alice', `trusts the registry (root file) and holds its status list ${status1.seq}`)
+
+    const acme = await start('acme', bootstrap, { attestation: issued.bundle })
+    say('acme', `started ${short(acme.peerId)} with its attestation in its profile and on /parley/attest/1.0.0`)
+    // the impostor calls itself "Acme Bank" and staples Acme's real attestation to its own key
+    const evil = await start('evil', bootstrap, { attestation: issued.bundle, name: 'Acme Bank' })
+    say('evil', `started ${short(evil.peerId)}, calls itself "Acme Bank" and presents Acme's attestation as its own`)
+
+    const business = async (from: Messenger, fromName: string, text: string): Promise<void> => {
+      const c = await chat(from, fromName, alice, 'alice', text)
+      await within(`${fromName} → alice`, Promise.all([receive(alice, c.id), acked(from, c.id)]))
+      const v = await alice.verifyPeer(from.peerId, { refresh: true })
+      const d = alice.display(from.peerId)
+      const shown = d.badge
+        ? `${d.name} ✔ verified`
+        : d.impersonationOf !== undefined
+          ? `"${d.name}" ⚠ NOT verified (looks like ${d.impersonationOf})`
+          : `${d.name ?? short(from.peerId)}`
+      say('alice', `← ${shown}: "${text}"  [${v.status}${v.reason !== undefined ? `: ${v.reason}` : ''}]`)
+      result.messages.push({
+        from: fromName,
+        to: 'alice',
+        text,
+        latencyMs: null,
+        delivered: alice.message(c.id) !== undefined
+      })
+      result.verification.push({ peer: fromName, status: v.status })
+    }
+    await business(acme, 'acme', 'Your new card has been dispatched.')
+    await business(evil, 'evil', 'Urgent: confirm your PIN at acme-secure.example')
+
+    revoke(registry, serial)
+    const status2 = makeStatus(registry)
+    say('reg', `revoked ${serial.slice(0, 12)}…; status list ${status2.seq} names it`)
+    await alice.importStatus(status2.record, { publish: true })
+    say('alice', `imported status list ${status2.seq} (and put it in the DHT for others)`)
+    await business(acme, 'acme', 'Reminder: your statement is ready.')
+
+    const counts = running.map((m) => m.messages().filter((x) => x.direction === 'in' && x.contentType !== 0).length)
     const inboxTotal = counts.reduce((a, b) => a + b, 0)
-    result.ok = ok && result.messages.every((m) => m.delivered) && inboxTotal === result.messages.length
+    const expected = ['verified', 'invalid', 'revoked']
+    const verificationOk = expected.every((s, i) => result.verification[i]?.status === s)
+    result.ok =
+      ok && verificationOk && result.messages.every((m) => m.delivered) && inboxTotal === result.messages.length
     options.print(
-      `${stamp()} done: ${result.messages.length} messages, each in its recipient's inbox exactly once (${inboxTotal} inbox rows)`
+      `${stamp()} done: ${result.messages.length} messages, each in its recipient's inbox exactly once (${inboxTotal} inbox rows); badges ${result.verification.map((v) => `${v.peer}=${v.status}`).join(', ')}`
     )
   } finally {
     await Promise.allSettled(running.map((m) => m.stop()))
