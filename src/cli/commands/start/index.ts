@@ -32,12 +32,15 @@ export function registerStart(program: Command, ctx: CliContext): void {
       server: options.server === true
     })
     const { info } = daemon
+    // listen for SIGINT/SIGTERM before saying ready: a signal sent as soon as `ready` is read must
+    // find the handler, not Node's default (which kills the process without a clean stop)
+    const signalled = ctx.io.untilSignal()
     ctx.io.stdout(
       [`PeerId ${info.peerId}`, ...info.addresses.map((a) => `listening ${a}`), `API ${info.api}`, 'ready', ''].join(
         '\n'
       )
     )
-    const signal = await ctx.io.untilSignal()
+    const signal = await signalled
     ctx.io.stdout(`${signal}: stopping\n`)
     await daemon.stop()
     ctx.io.stdout('stopped\n')
