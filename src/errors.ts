@@ -128,3 +128,7 @@ export class StatusListError extends defineError('StatusListError') {}
 export class IssuanceRefusedError extends defineError('IssuanceRefusedError') {}
 /** An attestation bundle that cannot be installed (not ours, malformed, older than the one held). */
 export class AttestationError extends defineError('AttestationError') {}
+
+// --- simulator ---
+/** A scenario (file or flags) that is not valid. */
+export class ScenarioError extends defineError('ScenarioError') {}

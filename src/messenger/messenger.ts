@@ -21,6 +21,7 @@ import {
   type MessageServer,
   type NodeLimits,
   type ParleyLibp2p,
+  type ParleyNodeInit,
   serveAttestation,
   serveMessages
 } from '../net/index.ts'
@@ -56,6 +57,9 @@ export interface MessengerInit {
   /** @default 'tcp' */
   transport?: 'tcp' | 'memory'
   memoryLatencyMs?: number
+  /** Transports replacing the built-in ones (simulation). */
+  transports?: ParleyNodeInit['transports']
+  connectionGater?: ParleyNodeInit['connectionGater']
   limits?: NodeLimits
   /** Extra DHT record kinds (registries add theirs). */
   recordKinds?: Record<string, RecordKind>
@@ -163,6 +167,8 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     ...(init.mdns !== undefined ? { mdns: init.mdns } : {}),
     ...(init.transport !== undefined ? { transport: init.transport } : {}),
     ...(init.memoryLatencyMs !== undefined ? { memoryLatencyMs: init.memoryLatencyMs } : {}),
+    ...(init.transports !== undefined ? { transports: init.transports } : {}),
+    ...(init.connectionGater !== undefined ? { connectionGater: init.connectionGater } : {}),
     ...(init.limits !== undefined ? { limits: init.limits } : {}),
     ...(init.allow !== undefined ? { allow: init.allow } : {}),
     ...(init.lean !== undefined ? { lean: init.lean } : {}),

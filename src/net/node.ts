@@ -3,7 +3,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, PeerDiscovery, PrivateKey, Transport } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
@@ -36,6 +36,14 @@ export interface ParleyNodeInit {
   mdns?: boolean
   /** `tcp` (TCP + WebSockets, production) or `memory` (simulation, tests). @default 'tcp' */
   transport?: 'tcp' | 'memory'
+  /**
+   * Transports to use instead of the built-in ones (the simulator's network with its link model).
+   * `transport` still picks the default listen addresses.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: libp2p transport factories take their own component sets
+  transports?: Array<(components: any) => Transport>
+  /** Refuse connections (the simulator's partitions on TCP). */
+  connectionGater?: ConnectionGater
   /** Extra latency per buffer on the memory transport (simulation). */
   memoryLatencyMs?: number
   /** @default USER_LIMITS */
@@ -91,17 +99,20 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     privateKey: await libp2pPrivateKey(init.seed),
     datastore: init.datastore ?? new GuardedDatastore({ rules }),
     addresses: { listen },
+    ...(init.connectionGater !== undefined ? { connectionGater: init.connectionGater } : {}),
     transports:
-      transport === 'memory'
-        ? [memory(init.memoryLatencyMs !== undefined ? { latency: init.memoryLatencyMs } : {})]
-        : [
-            tcp({
-              maxConnections: limits.tcpMaxConnections,
-              inboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout,
-              outboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout
-            }),
-            webSockets()
-          ],
+      init.transports !== undefined
+        ? init.transports
+        : transport === 'memory'
+          ? [memory(init.memoryLatencyMs !== undefined ? { latency: init.memoryLatencyMs } : {})]
+          : [
+              tcp({
+                maxConnections: limits.tcpMaxConnections,
+                inboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout,
+                outboundSocketInactivityTimeout: limits.tcpSocketInactivityTimeout
+              }),
+              webSockets()
+            ],
     connectionEncrypters: [noise()],
     streamMuxers: [
       yamux({
