@@ -57,6 +57,8 @@ export interface MessengerInit {
   /** @default 'tcp' */
   transport?: 'tcp' | 'memory'
   memoryLatencyMs?: number
+  /** The libp2p datastore (DHT records, peer store). @default a GuardedDatastore over memory */
+  datastore?: GuardedDatastore
   /** Transports replacing the built-in ones (simulation). */
   transports?: ParleyNodeInit['transports']
   connectionGater?: ParleyNodeInit['connectionGater']
@@ -156,7 +158,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   const { identity, store } = init
   const now = init.now ?? Date.now
   const rules = createRecordRules({ status: statusRecordKind, ...init.recordKinds })
-  const datastore = new GuardedDatastore({ rules })
+  const datastore = init.datastore ?? new GuardedDatastore({ rules })
   let name = init.name
   let attestation = init.attestation
   const trust = init.trust ?? createTrust()

@@ -33,7 +33,9 @@ export interface OpenDatabaseOptions {
  * - `journal_size_limit`: the WAL is truncated after checkpoints instead of staying at its high mark.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions): DatabaseSync {
-  prepareFile(path)
+  // ':memory:' is a private in-memory database (simulations): no file, no WAL, nothing to sync
+  const inMemory = path === ':memory:'
+  if (!inMemory) prepareFile(path)
   let db: DatabaseSync | undefined
   try {
     db = new DatabaseSync(path, {
@@ -44,15 +46,17 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
     db.enableDefensive(true)
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`)
     // journal_mode cannot change inside a transaction and is persistent; set it first, on every open
-    const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode?: string } | undefined
-    if (mode?.journal_mode !== 'wal') throw new StoreError(`${path}: could not switch to WAL mode`)
+    const mode = db.prepare(`PRAGMA journal_mode = ${inMemory ? 'MEMORY' : 'WAL'}`).get() as
+      | { journal_mode?: string }
+      | undefined
+    if (!inMemory && mode?.journal_mode !== 'wal') throw new StoreError(`${path}: could not switch to WAL mode`)
     db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     db.exec('PRAGMA fullfsync = ON')
     db.exec('PRAGMA checkpoint_fullfsync = ON')
     db.exec('PRAGMA foreign_keys = ON')
     db.exec('PRAGMA trusted_schema = OFF')
     db.exec(`PRAGMA journal_size_limit = ${STORE_JOURNAL_SIZE_LIMIT}`)
-    tightenCompanions(path)
+    if (!inMemory) tightenCompanions(path)
     return db
   } catch (err) {
     if (db?.isOpen === true) db.close()
