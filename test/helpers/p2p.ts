@@ -3,12 +3,21 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
-import { STORE_FILE } from '../../src/constants.ts'
+import { MSG_PROTOCOL, STORE_FILE } from '../../src/constants.ts'
 import { createRecordRules, type RecordRules } from '../../src/directory/index.ts'
+import { seal } from '../../src/envelope/index.ts'
 import { createIdentity, type Identity } from '../../src/identity/index.ts'
 import { type BackoffPolicy, createMessenger, type Messenger } from '../../src/messenger/index.ts'
-import { createParleyNode, GuardedDatastore, type NodeLimits, type ParleyLibp2p } from '../../src/net/index.ts'
+import {
+  createMessageClient,
+  createParleyNode,
+  GuardedDatastore,
+  type MessageClient,
+  type NodeLimits,
+  type ParleyLibp2p
+} from '../../src/net/index.ts'
 import { createStore, type Store } from '../../src/store/index.ts'
 
 /** Every test peer is 127.0.0.1: exempt it from libp2p's per-IP inbound rate limit (notes/libp2p-v3.md G1). */
@@ -255,3 +264,66 @@ export function messengerFleet() {
 }
 
 export type MessengerFleet = ReturnType<typeof messengerFleet>
+
+/**
+ * Wait until a messenger's DHT knows `minPeers` peers, then publish its profile until at least one
+ * server stored it (a profile published before the routing table fills reaches nobody).
+ */
+export async function goOnline(t: TestMessenger, minPeers = 1): Promise<void> {
+  await waitFor(() => routingTableSize(t.messenger.node) >= minPeers, `${minPeers} DHT peers for ${t.peerId}`)
+  await waitFor(async () => (await t.messenger.publishProfile()).acks > 0, `a stored profile for ${t.peerId}`, {
+    intervalMs: 200
+  })
+}
+
+/** A message client on `from`'s node that dials `to` at its listen address (no directory involved). */
+export function directClient(from: ParleyLibp2p, to: () => string[]): MessageClient {
+  return createMessageClient({
+    openStream: (_peerId, signal) => from.dialProtocol(multiaddr(to()[0]!), MSG_PROTOCOL, { signal })
+  })
+}
+
+/** Seal a text from `sender` to `recipient` with the recipient's current encryption key. */
+export function sealText(
+  sender: Identity,
+  recipient: Pick<Identity, 'peerId' | 'currentEncryptionKey'>,
+  text: string,
+  options: { createdAt?: number; to?: string } = {}
+): { id: string; bytes: Uint8Array } {
+  const sealed = seal({
+    sender,
+    recipient: options.to ?? recipient.peerId,
+    encryptionKey: recipient.currentEncryptionKey(),
+    body: new TextEncoder().encode(text),
+    createdAt: options.createdAt ?? Date.now()
+  })
+  return { id: Buffer.from(sealed.messageId).toString('hex'), bytes: sealed.bytes }
+}
+
+/** Incoming messages a store holds (any sender). */
+export function incomingCount(store: Store, from?: string): number {
+  return store
+    .listMessages({ limit: 1000, ...(from !== undefined ? { peer: from } : {}) })
+    .filter((m) => m.direction === 'in').length
+}
+
+/** Wait until `node` has no connection left to `peerId` (a stopped peer's close takes a few ms to arrive). */
+export async function waitDisconnected(node: ParleyLibp2p, peerId: string): Promise<void> {
+  await waitFor(
+    () => node.getConnections().every((c) => c.remotePeer.toString() !== peerId),
+    `the connection to ${peerId} to close`
+  )
+}
+
+/**
+ * Make `node` refuse inbound connections from `peerId` (as if it sat behind a NAT): it can still
+ * dial out, but the peer cannot connect to it, so `node` has to find the peer itself. Swaps a
+ * method of libp2p's connection gater, which is read on every connection.
+ */
+export function refuseInboundFrom(node: ParleyLibp2p, peerId: string): void {
+  const gater = (node as unknown as { components: { connectionGater: Record<string, unknown> } }).components
+    .connectionGater
+  const previous = gater.denyInboundEncryptedConnection as ((peer: { toString(): string }) => unknown) | undefined
+  gater.denyInboundEncryptedConnection = async (peer: { toString(): string }) =>
+    peer.toString() === peerId || (await previous?.call(gater, peer)) === true
+}

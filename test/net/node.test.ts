@@ -1,0 +1,74 @@
+/** The node factory: identity, protocols and the settings the network tests rely on. */
+import assert from 'node:assert/strict'
+import { DHT_PROTOCOL } from '../../src/constants.ts'
+import { createIdentity } from '../../src/identity/index.ts'
+import { type MessageServer, serveMessages, USER_LIMITS } from '../../src/net/index.ts'
+import { endsWithin, messageFrame, openRawStream } from '../helpers/msg-wire.ts'
+import { startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
+
+interface Internals {
+  components: {
+    connectionMonitor?: { abortConnectionOnPingFailure: boolean; pingIntervalMs: number }
+  }
+}
+
+describe('createParleyNode', function () {
+  this.timeout(30_000)
+  let nodes: TestNode[] = []
+  let servers: MessageServer[] = []
+  afterEach(async () => {
+    await Promise.allSettled(servers.map((s) => s.stop()))
+    await stopNodes(nodes)
+    nodes = []
+    servers = []
+  })
+
+  it('is the identity: its PeerId is the one of the identity seed', async () => {
+    const identity = createIdentity()
+    const t = await startNode({ seed: identity.seed })
+    nodes.push(t)
+    assert.equal(t.peerId, identity.peerId)
+  })
+
+  it('speaks the Parley DHT protocol only, and listens where it was told', async () => {
+    const t = await startNode()
+    nodes.push(t)
+    const protocols = t.node.getProtocols()
+    assert.ok(protocols.includes(DHT_PROTOCOL), protocols.join(' '))
+    assert.ok(!protocols.some((p) => p.startsWith('/ipfs/kad/')), protocols.join(' '))
+    assert.ok(t.addrs.length === 1 && t.addrs[0]!.startsWith('/ip4/127.0.0.1/tcp/'), t.addrs.join(' '))
+    assert.equal(await t.node.services.dht.getMode(), 'server')
+  })
+
+  it('pings connections but never aborts one on a missed ping (issue #3 flood finding)', async () => {
+    const t = await startNode()
+    nodes.push(t)
+    const monitor = (t.node as unknown as Internals).components.connectionMonitor
+    assert.ok(monitor !== undefined, 'no connection monitor')
+    assert.equal(monitor.abortConnectionOnPingFailure, false)
+  })
+
+  it(`allows ${USER_LIMITS.msgMaxInboundStreams} message streams per connection; one more is reset, the others go on`, async () => {
+    const [server, client] = await Promise.all([startNode(), startNode()])
+    nodes.push(server, client)
+    servers.push(await serveMessages(server.node, { onEnvelope: () => ({ status: 'ok' }) }))
+    const open = []
+    for (let i = 0; i < USER_LIMITS.msgMaxInboundStreams; i++) {
+      const raw = await openRawStream(client.node, server.addrs[0]!)
+      await raw.send(messageFrame(i, Uint8Array.of(i + 1)))
+      assert.equal((await raw.ack()).status, 'ok')
+      open.push(raw)
+    }
+    const extra = await openRawStream(client.node, server.addrs[0]!).catch((err: Error) => err)
+    if (!(extra instanceof Error)) {
+      await extra.send(messageFrame(99, Uint8Array.of(1))).catch(() => {})
+      assert.equal((await endsWithin(extra, 5_000)).how, 'reset')
+      assert.equal(extra.acks.length, 0)
+    }
+    for (const [i, raw] of open.entries()) {
+      await raw.send(messageFrame(100 + i, Uint8Array.of(1)))
+      assert.equal((await raw.ack()).status, 'ok')
+    }
+    assert.equal(client.node.getConnections(server.node.peerId).length, 1)
+  })
+})
