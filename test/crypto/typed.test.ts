@@ -44,7 +44,7 @@ describe('crypto: typed signatures (signTyped / verifyTyped)', () => {
   })
 
   for (const engine of engines) {
-    const runs = engine.name === 'node' ? 300 : 60
+    const runs = engine.name === 'node' ? 200 : 40
     it(`${engine.name}: a signature of one type never verifies as another, for the same payload (${runs} cases)`, () => {
       fc.assert(
         fc.property(
@@ -58,9 +58,8 @@ describe('crypto: typed signatures (signTyped / verifyTyped)', () => {
             const sig = signTyped(signer, t1, payload)
             ok(verifyTyped(t1, payload, sig, signer.publicKey, engine))
             ok(!verifyTyped(t2, payload, sig, signer.publicKey, engine))
-            // nor for the bare payload, nor as any other engine would see it differently
+            // nor for the bare payload
             ok(!engine.verify(sig, payload, signer.publicKey))
-            for (const other of engines) strictEqual(verifyTyped(t2, payload, sig, signer.publicKey, other), false)
           }
         ),
         fcParams(runs)
