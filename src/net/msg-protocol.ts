@@ -103,24 +103,34 @@ export async function serveMessages(node: Libp2p, init: MessageServerInit): Prom
           stream.pause()
         }
         const seq = frame.seq
-        chain = chain.then(async () => {
-          const o = await outcome
-          await sendOrWait(
-            stream,
-            encodeAck({
-              seq,
-              status: o.status,
-              ...(o.reason !== undefined ? { reason: o.reason.slice(0, 200) } : {}),
-              ...(o.retryAfterMs !== undefined ? { retryAfterMs: Math.min(o.retryAfterMs, 3_600_000) } : {})
-            })
-          )
-          inFlight--
-          idle.refresh()
-          if (paused && inFlight < MAX_FRAMES_IN_FLIGHT / 2) {
-            paused = false
-            stream.resume()
-          }
-        })
+        chain = chain
+          .then(async () => {
+            const o = await outcome
+            await sendOrWait(
+              stream,
+              encodeAck({
+                seq,
+                status: o.status,
+                ...(o.reason !== undefined ? { reason: o.reason.slice(0, 200) } : {}),
+                ...(o.retryAfterMs !== undefined ? { retryAfterMs: Math.min(o.retryAfterMs, 3_600_000) } : {})
+              })
+            )
+            inFlight--
+            idle.refresh()
+            if (paused && inFlight < MAX_FRAMES_IN_FLIGHT / 2) {
+              paused = false
+              stream.resume()
+            }
+          })
+          .catch((err: unknown) => {
+            // The stream went away under a pending ack (the peer reset it, the connection dropped).
+            // Never let the chain reject: once the read loop has ended nobody awaits it, and an
+            // unhandled rejection would take the whole node down. Stop reading this stream too.
+            log('could not ack on the stream from %s: %s', from, err instanceof Error ? err.message : String(err))
+            if (stream.status === 'open') {
+              stream.abort(err instanceof Error ? err : new ChannelClosedError('message stream closed'))
+            }
+          })
       }
       await chain
       await stream.close().catch(() => {})

@@ -9,7 +9,7 @@ import { encodeCanonical } from '../../src/codec/index.ts'
 import { MAX_ENVELOPE_BYTES, MAX_MSG_FRAME_BYTES } from '../../src/constants.ts'
 import { type InboundOutcome, type MessageServer, serveMessages } from '../../src/net/index.ts'
 import { concatBytes, endsWithin, messageFrame, openRawStream, type RawMsgStream, varint } from '../helpers/msg-wire.ts'
-import { sleep, startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
+import { sleep, startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
 
 const MiB = 1024 * 1024
 
@@ -101,6 +101,42 @@ describe('/parley/msg/1.0.0 on loopback TCP', function () {
     assert.equal(a.status, 'unavailable')
     assert.equal(a.reason, 'could not store the message')
     await roundTrip(raw, 2)
+  })
+
+  it('a peer that resets its stream or hangs up while acks are pending cannot crash the server', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason)
+    }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      decide = async () => {
+        await sleep(100)
+        return { status: 'ok' }
+      }
+      const frames = concatBytes(...[1, 2, 3].map((i) => messageFrame(i, Uint8Array.of(i))))
+      // the stream is reset under the server's pending acks
+      const reset = await openRawStream(p1.node, server.addrs[0]!)
+      await reset.send(frames)
+      await waitFor(() => received.length === 3, 'the frames to arrive')
+      reset.stream.abort(new Error('going away'))
+      // the whole connection goes, with acks pending on another peer's stream
+      const dropped = await openRawStream(p2.node, server.addrs[0]!)
+      await dropped.send(frames)
+      await waitFor(() => received.length === 6, 'the frames to arrive')
+      await p2.node.hangUp(server.node.peerId)
+      await sleep(400)
+      assert.deepEqual(
+        unhandled.map((r) => String(r)),
+        []
+      )
+      // and the server still serves
+      decide = () => ({ status: 'ok' })
+      await roundTrip(await openRawStream(p1.node, server.addrs[0]!), 10)
+      await roundTrip(await openRawStream(p2.node, server.addrs[0]!), 11)
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 
   it('a malformed frame (garbage inside a valid length prefix) resets only that stream', async () => {
