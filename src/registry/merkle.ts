@@ -55,7 +55,8 @@ export function verifyInclusion(
   root: Uint8Array,
   engine: CryptoEngine = getEngine()
 ): boolean {
-  if (index >= size) return false
+  // whole positions inside the tree only: a negative or fractional index would pass an empty path
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false
   let fn = index
   let sn = size - 1
   let r = leaf
