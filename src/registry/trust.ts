@@ -172,6 +172,10 @@ export function createTrust(fileBytes?: Uint8Array): Trust {
       } else if (v.chain.latest.rootVersion < entry.chain.latest.rootVersion) {
         // signed under an older root: its key may have been rotated out
         throw new StatusListError('the status list is signed under an older root', 'old-root')
+      } else if (!chainExtends(entry.chain, v.chain)) {
+        // the same root version, but not the root held: a fork signed by the old root keys, whose
+        // status key could otherwise freeze or rewrite this registry's revocations
+        throw new StatusListError('the status record carries a conflicting root chain', 'conflict')
       }
       const held = entry.status
       if (held !== undefined) {
