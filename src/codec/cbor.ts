@@ -22,14 +22,27 @@ const DECODE_OPTIONS = {
  */
 export const MAX_CBOR_DEPTH = 16
 
-/** Throws DecodeError if the first item in `bytes` nests deeper than MAX_CBOR_DEPTH. */
-function checkDepth(bytes: Uint8Array, what: string): void {
+/**
+ * One flat pass over the tokens of the first item, before decoding: refuse nesting deeper than
+ * MAX_CBOR_DEPTH, and map keys other than integers and text. (cborg's duplicate-key check compares
+ * byte-string, array and map keys by identity, so two equal such keys would get through; Parley's
+ * maps have integer keys.)
+ */
+function checkStructure(bytes: Uint8Array, what: string): void {
   const tokens = new Tokenizer(bytes, DECODE_OPTIONS)
-  // items still to come in each open array, map or tag
+  // items still to come in each open array, map or tag, and whether it is a map
   const open: number[] = []
+  const isMap: boolean[] = []
   while (!tokens.done()) {
     const token = tokens.next()
-    if (open.length > 0) open[open.length - 1]!--
+    const top = open.length - 1
+    if (top >= 0) {
+      const isKey = isMap[top] === true && open[top]! % 2 === 0
+      if (isKey && token.type !== Type.uint && token.type !== Type.negint && token.type !== Type.string) {
+        throw new DecodeError(`${what}: map keys must be integers or text`)
+      }
+      open[top]!--
+    }
     const children =
       token.type === Type.array
         ? token.value
@@ -40,9 +53,13 @@ function checkDepth(bytes: Uint8Array, what: string): void {
             : 0
     if (children > 0) {
       open.push(children)
+      isMap.push(token.type === Type.map)
       if (open.length > MAX_CBOR_DEPTH) throw new DecodeError(`${what}: nested deeper than ${MAX_CBOR_DEPTH}`)
     }
-    while (open.length > 0 && open[open.length - 1] === 0) open.pop()
+    while (open.length > 0 && open[open.length - 1] === 0) {
+      open.pop()
+      isMap.pop()
+    }
     if (open.length === 0) return
   }
 }
@@ -58,8 +75,9 @@ export function encodeCanonical(value: unknown): Uint8Array {
 
 /**
  * Decode bytes that must be the one canonical encoding of a value: size capped before decoding,
- * nesting depth checked, strict decode, then re-encoded and compared byte for byte (which also rejects trailing bytes,
- * floats where integers would do, unsorted keys and invalid UTF-8).
+ * nesting depth and key types checked, strict decode, then re-encoded and compared byte for byte
+ * (which also rejects trailing bytes, floats where integers would do, unsorted keys and invalid
+ * UTF-8).
  */
 export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'value'): unknown {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError(`${what}: expected bytes`)
@@ -68,7 +86,7 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'val
   }
   let value: unknown
   try {
-    checkDepth(bytes, what)
+    checkStructure(bytes, what)
     value = decode(bytes, DECODE_OPTIONS)
   } catch (err) {
     if (err instanceof DecodeError) throw err

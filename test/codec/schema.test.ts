@@ -322,7 +322,7 @@ describe('codec: generic deterministic CBOR', () => {
     )
   })
 
-  it('refuses -0, NaN, infinities, undefined, simple values, tags, bigints and indefinite lengths', () => {
+  it('refuses -0, NaN, infinities, undefined, simple values, tags, bigints, indefinite lengths and keys that are not integers or text', () => {
     for (const hex of [
       'f98000', // -0.0
       'f97e00', // NaN
@@ -342,7 +342,12 @@ describe('codec: generic deterministic CBOR', () => {
       'ff', // lone break
       '61ff', // invalid UTF-8
       '62c0af', // overlong UTF-8
-      '63eda080' // UTF-8 of a lone surrogate
+      '63eda080', // UTF-8 of a lone surrogate
+      'a2410000410000', // two equal byte-string keys (cborg compares such keys by identity)
+      'a2410000410001', // the same, with different values
+      'a280008000', // two equal array keys
+      'a2a000a000', // two equal map keys
+      'a1f93e0000' // a float key
     ]) {
       throwsParley(() => decodeCanonical(Buffer.from(hex, 'hex'), 100), 'DecodeError')
     }
