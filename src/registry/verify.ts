@@ -46,6 +46,8 @@ export interface VerifyInit {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
+/** The latest time (ms since 1970) a Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15
 
 /**
  * Check an attestation bundle (notes/verification.md §3): decode strictly; the registry must be
@@ -66,6 +68,10 @@ export function verifyAttestation(init: VerifyInit): VerificationResult {
     ;({ attestation, payload, signature } = decodeAttestationBundle(init.bundle))
   } catch (err) {
     return { status: 'invalid', reason: `malformed attestation: ${(err as Error).message}` }
+  }
+  // checked before anything is formatted: a time a Date cannot hold would throw in toISOString
+  if (Math.max(attestation.issuedAt, attestation.notBefore, attestation.expiresAt) > MAX_DATE_MS) {
+    return { status: 'invalid', reason: 'malformed attestation: a time past what a date can hold' }
   }
   const base = { name: attestation.name, registryId: attestation.registryId, expiresAt: iso(attestation.expiresAt) }
   const root = init.trust.root(attestation.registryId)
