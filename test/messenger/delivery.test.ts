@@ -60,6 +60,8 @@ describe('messenger delivery on loopback', function () {
     assert.equal(inbox[0]!.text, 'hello Bob')
     assert.equal(inbox[0]!.from, a.peerId)
     assert.equal(inbox[0]!.direction, 'in')
+    // the event follows the commit (after a look at the sender's verification), not the ack
+    await waitFor(() => received.length > 0, 'the message-received event')
     assert.deepEqual(
       received.map((d) => d.message.id),
       [r.id]
@@ -81,6 +83,8 @@ describe('messenger delivery on loopback', function () {
         (await client.send(b.peerId, [env.bytes])).map((x) => x.status),
         ['ok']
       )
+      // the ack came only after the commit: the row is there the moment the ack is
+      assert.equal(b.store.getMessage(env.id)?.text, 'once only')
       assert.deepEqual(
         (await client.send(b.peerId, [env.bytes])).map((x) => x.status),
         ['duplicate']
@@ -97,7 +101,9 @@ describe('messenger delivery on loopback', function () {
         ['ok', 'duplicate']
       )
       assert.equal(incomingCount(b.store, a.peerId), 2)
-      assert.deepEqual(received.map((d) => d.message.id).sort(), [env.id, twin.id].sort())
+      await waitFor(() => received.length >= 2, 'two message-received events')
+      await sleep(200)
+      assert.deepEqual(received.map((d) => d.message.id).sort(), [env.id, twin.id].sort(), 'an event for a duplicate')
       assert.equal(b.messenger.inbox.stats.received, 2)
       assert.equal(b.messenger.inbox.stats.duplicates, 4)
       client.closeAll()
