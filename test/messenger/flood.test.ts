@@ -124,7 +124,7 @@ describe(`messenger: a ${FLOOD_SECONDS}-second saturating flood over one connect
       assert.equal(fromA?.count, floodOk + 1)
       // C was served all along: every message acked ok, and never a long silence
       assert.equal(cStatuses.length, cSent)
-      assert.ok(cSent >= 2 && cSent >= FLOOD_SECONDS / 5, `C got only ${cSent} acks in ${seconds.toFixed(1)} s`)
+      assert.ok(cSent >= Math.max(1, FLOOD_SECONDS / 5), `C got only ${cSent} acks in ${seconds.toFixed(1)} s`)
       assert.ok(maxGap < 15_000, `C went ${maxGap} ms without an ack`)
       assert.deepEqual(
         cStatuses.filter((s) => s !== 'ok'),
