@@ -17,6 +17,8 @@ const INVISIBLE =
 const CHECK_LIKE =
   /[\u221a\u2610-\u2612\u2705\u2713-\u2718\u237b\u26ac\u2b55\u{1f5f8}\u{1f5f9}\u{1f197}\u{1f5f3}\u{2714}\u{1f48e}\u{1f3c5}\u{1f396}\u{1f538}\u{1f539}\u{1f535}]|\u00ae|\u2122|\u24c5/u
 const CONTROL = /\p{Cc}/u
+/** The attestation's skeleton field holds at most this many UTF-16 code units. */
+const MAX_SKELETON_LENGTH = 4 * MAX_DISPLAY_NAME_LENGTH
 
 /** Scripts we tell apart (Script_Extensions), enough for the names a registry sees. */
 const SCRIPTS = [
@@ -113,6 +115,8 @@ export function businessNameProblem(name: string): string | undefined {
   if (INVISIBLE.test(name)) return 'zero-width or invisible characters'
   if (CHECK_LIKE.test(name)) return 'a check mark or badge-like symbol (the badge is drawn by the app)'
   if (!isHighlyRestrictive(name)) return `mixed scripts (${[...scriptsOf(name)].join(', ')})`
+  // a few ligatures spell out as many letters (U+FDFA is 18): keep the skeleton within what an attestation holds
+  if (nameSkeleton(name).length > MAX_SKELETON_LENGTH) return 'too long once its look-alike letters are spelled out'
   return undefined
 }
 
@@ -121,10 +125,11 @@ export function businessNameProblem(name: string): string | undefined {
  * name cannot reorder or hide parts of what is shown. (Unverified names; verified ones are clean.)
  */
 export function sanitizeDisplayName(name: string): string {
+  // NFC after the removals: a removed character may have kept two others from composing
   return name
-    .normalize('NFC')
     .replace(new RegExp(BIDI.source, 'gu'), '')
     .replace(new RegExp(INVISIBLE.source, 'gu'), '')
     .replace(new RegExp(CONTROL.source, 'gu'), '')
+    .normalize('NFC')
     .trim()
 }
