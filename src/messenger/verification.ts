@@ -141,7 +141,11 @@ export function createVerifier(init: VerifierInit): Verifier {
     async refresh(peerId, options = {}) {
       if (peerId === init.selfPeerId) return verify(peerId)
       const last = fetchedAt.get(peerId) ?? 0
-      if (options.force === true || now() - last >= refetchMs) {
+      // a request already in flight answers this caller too (two messages of a business arriving
+      // together must not show it unverified, then verified)
+      const pending = inflight.get(peerId)
+      if (pending !== undefined) await pending
+      else if (options.force === true || now() - last >= refetchMs) {
         let p = inflight.get(peerId)
         if (p === undefined) {
           fetchedAt.set(peerId, now())
