@@ -9,8 +9,8 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { peerIdFromPublicKey } from '../../src/identity/index.ts'
 import type { MessageView } from '../../src/messenger/index.ts'
-import { type CliResult, runParley } from '../helpers/cli.ts'
-import { type LocalNode, makeHome, startLocalNode, tempRoot, waitFor } from '../helpers/daemons.ts'
+import type { CliResult } from '../helpers/cli.ts'
+import { type LocalNode, makeHome, ProcessGroup, startLocalNode, tempRoot, waitFor } from '../helpers/daemons.ts'
 
 const STACK_LINE = /^\s+at .+:\d+/m
 const STRANGER = peerIdFromPublicKey(new Uint8Array(32).fill(3))
@@ -32,8 +32,13 @@ describe('cli: send, inbox, contacts, peers and resolve against a running daemon
   let a: LocalNode
   let b: LocalNode
   let idC: string
+  const group = new ProcessGroup()
 
-  const parley = (args: string[], timeoutMs = 60_000) => runParley([...args, '--home', a.home], { timeoutMs })
+  const parley = (args: string[], timeoutMs = 60_000) => group.run([...args, '--home', a.home], { timeoutMs })
+
+  afterEach(async () => {
+    await group.killAll()
+  })
 
   before(async () => {
     root = tempRoot('parley-cli-net-')
@@ -199,20 +204,14 @@ describe('cli: send, inbox, contacts, peers and resolve against a running daemon
   it('bad input: a one-line error and a non-zero exit, never a stack trace', async () => {
     const cases: Array<[string[], RegExp, number?]> = [
       [['send', '12D3KooWxyz', 'hi'], /not a valid PeerId/, 1],
-      [['send', `${b.peerId}0`, 'hi'], /not a valid PeerId/, 1],
       [['send', 'nobody', 'hi'], /no contact named "nobody"/, 1],
       [['send', a.peerId, 'hi'], /yourself/, 1],
-      [['resolve', 'nobody'], /no contact named "nobody"/, 1],
-      [['resolve', '12D3KooWxyz'], /not a valid PeerId/, 1],
+      [['resolve', `${b.peerId}0`], /not a valid PeerId/, 1],
       [['resolve', STRANGER], /no profile/, 1],
       [['inbox', '--from', 'nobody'], /no contact named "nobody"/, 1],
       [['contacts', 'add', 'x', 'not-a-peer'], /not a valid PeerId/, 1],
-      [['contacts', 'add', STRANGER, STRANGER], /PeerId/, 1],
       [['inbox', '--limit', '0'], /--limit/, 2],
-      [['inbox', '--limit', 'many'], /--limit/, 2],
-      [['send', b.peerId, 'hi', '--wait', '--timeout', '-1'], /--timeout|unknown option/, 2],
-      [['send', b.peerId], /missing required argument/, 2],
-      [['contacts', 'frobnicate'], /unknown command|too many arguments/, 2]
+      [['send', b.peerId], /missing required argument/, 2]
     ]
     const results = await Promise.all(cases.map(([args]) => parley(args)))
     cases.forEach(([args, message, code], i) => {
@@ -233,20 +232,21 @@ describe('cli: send, inbox, contacts, peers and resolve against a running daemon
 describe('cli: network commands without a running daemon', function () {
   this.timeout(120_000)
   let root: ReturnType<typeof tempRoot>
+  const group = new ProcessGroup()
+  const runParley = (args: string[]) => group.run(args)
 
   beforeEach(() => {
     root = tempRoot('parley-cli-nodaemon-')
   })
-  afterEach(() => root.cleanup())
+  afterEach(async () => {
+    await group.killAll()
+    root.cleanup()
+  })
 
   const commands = (home: string): string[][] => [
-    ['send', STRANGER, 'hi', '--home', home],
     ['send', STRANGER, 'hi', '--wait', '--home', home],
-    ['inbox', '--home', home],
     ['inbox', '--json', '--home', home],
-    ['contacts', 'list', '--home', home],
     ['contacts', 'add', 'x', STRANGER, '--home', home],
-    ['contacts', 'remove', 'x', '--home', home],
     ['peers', '--home', home],
     ['resolve', STRANGER, '--home', home]
   ]
@@ -279,12 +279,12 @@ describe('cli: network commands without a running daemon', function () {
     const [stale, missing, bad] = await Promise.all([
       Promise.all(
         commands(home)
-          .slice(0, 5)
+          .slice(0, 2)
           .map((args) => runParley(args))
       ),
       Promise.all(
         commands(never)
-          .slice(0, 3)
+          .slice(0, 2)
           .map((args) => runParley(args))
       ),
       (() => {

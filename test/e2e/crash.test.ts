@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { Message } from '../../src/store/index.ts'
-import { runParley } from '../helpers/cli.ts'
 import {
   allMessages,
   type DaemonProcess,
@@ -193,7 +192,7 @@ describe('e2e: kill -9 in the middle of a burst, then restart', function () {
 
       if (round === 1) {
         // a stale daemon.json after a kill: the CLI says the daemon is not running, in one line
-        const r = await runParley(['inbox', '--home', homeV])
+        const r = await group.run(['inbox', '--home', homeV])
         assert.equal(r.code, 1)
         assert.match(r.stderr.trim(), /^error: the Parley daemon is not running/)
         assert.equal(r.stderr.trim().split('\n').length, 1)

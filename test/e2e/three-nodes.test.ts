@@ -6,13 +6,12 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MessageView } from '../../src/messenger/index.ts'
-import { runParley } from '../helpers/cli.ts'
 import { type DaemonProcess, makeHome, ProcessGroup, stopProcess, tempRoot, waitFor } from '../helpers/daemons.ts'
 
 const INBOX_FIELDS = ['createdAt', 'direction', 'from', 'id', 'receivedAt', 'status', 'text', 'to']
 
-async function inbox(home: string): Promise<MessageView[]> {
-  const r = await runParley(['inbox', '--home', home, '--json', '--limit', '1000'])
+async function inbox(group: ProcessGroup, home: string): Promise<MessageView[]> {
+  const r = await group.run(['inbox', '--home', home, '--json', '--limit', '1000'])
   assert.equal(r.code, 0, r.stderr)
   const list = JSON.parse(r.stdout) as MessageView[]
   assert.ok(Array.isArray(list))
@@ -54,7 +53,7 @@ describe('e2e: three parley start processes, A and C bootstrapped through B only
     // C's profile reaches A through B's DHT
     await waitFor('A to resolve C', async () => (await a.call('GET', `/v1/peers/${idC}`)).status === 200, 60_000)
 
-    const send = await runParley(['send', idC, 'hello C', '--home', homes.a, '--wait', '--timeout', '60', '--json'], {
+    const send = await group.run(['send', idC, 'hello C', '--home', homes.a, '--wait', '--timeout', '60', '--json'], {
       timeoutMs: 90_000
     })
     assert.equal(send.code, 0, send.stderr)
@@ -63,7 +62,7 @@ describe('e2e: three parley start processes, A and C bootstrapped through B only
     assert.equal(first.status, 'sent')
     assert.equal(first.to, idC)
 
-    const [inboxC, inboxA] = await Promise.all([inbox(homes.c), inbox(homes.a)])
+    const [inboxC, inboxA] = await Promise.all([inbox(group, homes.c), inbox(group, homes.a)])
     const atC = inboxC.filter((m) => m.id === first.id)
     assert.equal(atC.length, 1, JSON.stringify(inboxC))
     assert.equal(atC[0]!.from, idA)
@@ -79,7 +78,7 @@ describe('e2e: three parley start processes, A and C bootstrapped through B only
 
     // C goes away; A sends anyway
     assert.deepEqual(await stopProcess(c, 'SIGTERM'), { code: 0, signal: null }, c.stderr)
-    const offline = await runParley(['send', idC, 'while you were away', '--home', homes.a, '--json'])
+    const offline = await group.run(['send', idC, 'while you were away', '--home', homes.a, '--json'])
     assert.equal(offline.code, 0, offline.stderr)
     const second = JSON.parse(offline.stdout) as { id: string; status: string }
     assert.equal(second.status, 'queued')
@@ -102,7 +101,7 @@ describe('e2e: three parley start processes, A and C bootstrapped through B only
       250
     )
 
-    const [finalC, finalA] = await Promise.all([inbox(homes.c), inbox(homes.a)])
+    const [finalC, finalA] = await Promise.all([inbox(group, homes.c), inbox(group, homes.a)])
     for (const { id, text } of [
       { id: first.id, text: 'hello C' },
       { id: second.id, text: 'while you were away' }

@@ -12,7 +12,7 @@ import { STORE_FILE } from '../../src/constants.ts'
 import { initHome } from '../../src/identity/index.ts'
 import type { MessengerInit } from '../../src/messenger/index.ts'
 import { createStore, type Message, type Store } from '../../src/store/index.ts'
-import { CLI_ENTRY } from './cli.ts'
+import { CLI_ENTRY, type CliResult } from './cli.ts'
 
 /** Loopback connections are exempt from the per-IP inbound connection rate limit in tests. */
 export const LOOPBACK_ALLOW = ['/ip4/127.0.0.1/ipcidr/32']
@@ -212,6 +212,18 @@ export class ProcessGroup {
     live.add(child)
     void exited.then(() => live.delete(child))
     return entry
+  }
+
+  /** Run `parley ARGS` to the end (SIGKILL after `timeoutMs`), like runParley but tracked by the group. */
+  async run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+    const p = this.spawn(args, options.env)
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    try {
+      const { code } = await p.exited
+      return { code, stdout: p.output.stdout, stderr: p.output.stderr }
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** `parley start` on a home; resolves once it printed `ready`. */
