@@ -23,7 +23,7 @@ import { SCHEMAS } from '../helpers/schemas.ts'
 import { SCHEMA_FIELDS, schemaValueArb } from '../helpers/specs.ts'
 import { makeVariant, VARIANT_KINDS } from '../helpers/variants.ts'
 
-const ROUND_TRIPS = 1000
+const ROUND_TRIPS = 10_000
 const VARIANTS = 2000
 
 describe('codec: every exported schema', () => {

@@ -66,14 +66,14 @@ describe('envelope: tampering', () => {
     }
   })
 
-  it('random single-bit flips are refused by the noble engine too (400 flips)', () => {
+  it('random single-bit flips are refused by the noble engine too (200 flips)', () => {
     const bobNoble = createIdentity({
       seed: seedOf('bitflip-bob'),
       engine: nobleEngine(),
       encryptionKeys: bob.encryptionKeys.map((k) => ({ privateKey: k.privateKey, createdAt: k.createdAt }))
     })
     const rng = Rng.fromEnv()
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 200; i++) {
       const env = envelopes[i % envelopes.length]!
       const bit = rng.int(env.byteLength * 8)
       rejection(flipBit(env, bit), bobNoble, `seed ${rng.seed} flip ${i} bit ${bit}`)

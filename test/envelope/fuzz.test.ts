@@ -71,7 +71,7 @@ describe('fuzz: envelope decoders', () => {
     }
   })
 
-  const nobleCount = fuzzCount(500)
+  const nobleCount = fuzzCount(300)
   it(`open (noble engine): ${nobleCount} inputs, typed errors only, each under 50 ms`, async () => {
     const bobNoble = createIdentity({
       seed: bob.seed,

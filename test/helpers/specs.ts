@@ -62,10 +62,12 @@ const INTERESTING_UINTS = [0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 
 function fieldArb(t: FieldKind): fc.Arbitrary<unknown> {
   if (t.kind === 'bytes') {
     if (t.min === t.max) return fc.uint8Array({ minLength: t.min, maxLength: t.max })
-    // long enough to cross the 23/255 length-head boundaries, short enough to stay fast
+    // mostly short; sometimes at or across the 23/24 and 255/256 length-head boundaries
+    const boundaries = [t.min, 23, 24, 255, 256, 1000].filter((n) => n >= t.min && n <= t.max)
     return fc.oneof(
-      fc.uint8Array({ minLength: t.min, maxLength: Math.min(t.max, 300) }),
-      fc.constant(new Uint8Array(Math.min(t.max, 1000)))
+      { arbitrary: fc.uint8Array({ minLength: t.min, maxLength: Math.min(t.max, 40) }), weight: 6 },
+      { arbitrary: fc.uint8Array({ minLength: t.min, maxLength: Math.min(t.max, 300) }), weight: 1 },
+      { arbitrary: fc.constantFrom(...boundaries).map((n) => new Uint8Array(n)), weight: 1 }
     )
   }
   return fc.oneof(
