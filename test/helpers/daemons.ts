@@ -87,7 +87,7 @@ export async function httpCall(url: string, token: string, method: string, path:
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
   intervalMs = 100
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
