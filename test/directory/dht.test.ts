@@ -42,7 +42,7 @@ describe('directory over a 10-node DHT on loopback', function () {
     honest = await startDhtNetwork(9)
     // the evil node keeps whatever it is given (no GuardedDatastore) and only puts
     evil = await startNode({ bootstrap: honest[0]!.addrs, datastore: new MemoryDatastore() })
-    await waitForRoutingTables([...honest, evil], 9)
+    await waitForRoutingTables([...honest, evil], 9, 60_000, honest[0]!.addrs)
   })
 
   after(async () => {

@@ -124,14 +124,14 @@ export async function startDhtNetwork(
   n: number,
   init: Omit<TestNodeInit, 'bootstrap'> & { minPeers?: number; timeoutMs?: number } = {}
 ): Promise<TestNode[]> {
-  const { minPeers = n - 1, timeoutMs = 30_000, ...nodeInit } = init
+  const { minPeers = n - 1, timeoutMs = 60_000, ...nodeInit } = init
   const first = await startNode(nodeInit)
   const rest = await Promise.all(
     Array.from({ length: n - 1 }, () => startNode({ ...nodeInit, bootstrap: first.addrs }))
   )
   const nodes = [first, ...rest]
   try {
-    await waitForRoutingTables(nodes, minPeers, timeoutMs)
+    await waitForRoutingTables(nodes, minPeers, timeoutMs, first.addrs)
   } catch (err) {
     await stopNodes(nodes)
     throw err
@@ -139,12 +139,39 @@ export async function startDhtNetwork(
   return nodes
 }
 
-export async function waitForRoutingTables(nodes: TestNode[], minPeers: number, timeoutMs = 30_000): Promise<void> {
+/**
+ * Wait until every routing table holds `minPeers` peers. A node left with no connection at all is
+ * dialled to `bootstrap` again: @libp2p/bootstrap dials once and never retries, so on a loaded
+ * machine one timed-out handshake would leave that node out for good (a real gap, reported).
+ */
+export async function waitForRoutingTables(
+  nodes: TestNode[],
+  minPeers: number,
+  timeoutMs = 60_000,
+  bootstrap: string[] = []
+): Promise<void> {
+  let lastRedial = Date.now()
   await waitFor(
-    () => nodes.every((t) => routingTableSize(t.node) >= minPeers),
+    () => {
+      if (bootstrap.length > 0 && Date.now() - lastRedial > 3_000) {
+        lastRedial = Date.now()
+        for (const t of nodes) redialIfAlone(t.node, bootstrap)
+      }
+      return nodes.every((t) => routingTableSize(t.node) >= minPeers)
+    },
     `routing tables of ${minPeers} peers (have ${nodes.map((t) => routingTableSize(t.node)).join(',')})`,
     { timeoutMs, intervalMs: 100 }
   )
+}
+
+/** Dial the bootstrap addresses again if `node` has no connection at all (see waitForRoutingTables). */
+export function redialIfAlone(node: ParleyLibp2p, bootstrap: string[]): void {
+  if (node.getConnections().length > 0) return
+  const self = node.peerId.toString()
+  for (const a of bootstrap) {
+    if (a.endsWith(`/p2p/${self}`)) continue
+    node.dial(multiaddr(a), { signal: AbortSignal.timeout(10_000) }).catch(() => {})
+  }
 }
 
 export async function stopNodes(nodes: Array<TestNode | undefined>): Promise<void> {
@@ -164,6 +191,8 @@ export interface TestMessenger {
   /** Its home folder (the store file lives there). */
   dir: string
   peerId: string
+  /** The bootstrap addresses it was started with. */
+  bootstrap: string[]
   addrs(): string[]
 }
 
@@ -231,6 +260,7 @@ export function messengerFleet() {
         identity,
         dir,
         peerId: identity.peerId,
+        bootstrap: init.bootstrap ?? [],
         addrs: () => messenger.addresses()
       }
       started.push(t)
@@ -270,7 +300,18 @@ export type MessengerFleet = ReturnType<typeof messengerFleet>
  * server stored it (a profile published before the routing table fills reaches nobody).
  */
 export async function goOnline(t: TestMessenger, minPeers = 1): Promise<void> {
-  await waitFor(() => routingTableSize(t.messenger.node) >= minPeers, `${minPeers} DHT peers for ${t.peerId}`)
+  let lastRedial = Date.now()
+  await waitFor(
+    () => {
+      if (Date.now() - lastRedial > 3_000) {
+        lastRedial = Date.now()
+        redialIfAlone(t.messenger.node, t.bootstrap)
+      }
+      return routingTableSize(t.messenger.node) >= minPeers
+    },
+    `${minPeers} DHT peers for ${t.peerId}`,
+    { timeoutMs: 30_000 }
+  )
   await waitFor(async () => (await t.messenger.publishProfile()).acks > 0, `a stored profile for ${t.peerId}`, {
     intervalMs: 200
   })
