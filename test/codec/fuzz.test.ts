@@ -49,7 +49,7 @@ describe('fuzz: codec decoders', () => {
   const rng = Rng.fromEnv()
 
   for (const [name, schema] of Object.entries(SCHEMAS)) {
-    const count = fuzzCount(8000)
+    const count = fuzzCount(9000)
     it(`${name}.decode: ${count} random and mutated inputs give only typed errors, each under 50 ms`, async () => {
       const m = mutator(rng, all[name]!, schema.maxBytes, SCHEMA_FIELDS[name])
       const r = await runFuzz(`${name}.decode`, rng, count, m.next, (b) => schema.decode(b))
@@ -58,7 +58,7 @@ describe('fuzz: codec decoders', () => {
     })
   }
 
-  const count = fuzzCount(8000)
+  const count = fuzzCount(9000)
   it(`decodeCanonical: ${count} inputs, typed errors only, each under 50 ms`, async () => {
     const generic = [
       encodeCanonical(

@@ -62,7 +62,7 @@ describe('fuzz: envelope decoders', () => {
     })
   }
 
-  const openCount = fuzzCount(22_000)
+  const openCount = fuzzCount(15_000)
   it(`open (node engine): ${openCount} inputs, typed errors only, each under 50 ms`, async () => {
     const r = await runFuzz('open', rng, openCount, nextEnvelope, (b) => open(b, bob, { now: NOW }), mustBeGenuine)
     console.log(`      ${summary('open', r)}`)
