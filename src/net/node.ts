@@ -4,13 +4,20 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import type { ComponentLogger, ConnectionGater, PeerDiscovery, PrivateKey, Transport } from '@libp2p/interface'
-import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import {
+  type KadDHT,
+  type KadDHTInit,
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper
+} from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import type { Datastore } from 'interface-datastore'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { DHT_PROTOCOL } from '../constants.ts'
 import type { RecordRules } from '../directory/index.ts'
@@ -61,10 +68,35 @@ export interface ParleyNodeInit {
   allow?: string[]
   /** Simulation: no connection monitor pings, faster DHT self-queries, no-op logger. */
   lean?: boolean
+  /** Kad-DHT settings for simulations (src/sim/node-preset.ts); unset ones keep kad-dht's defaults. */
+  dht?: DhtTuning
   datastore?: Datastore
   logger?: ComponentLogger
   /** Start listening at once. @default true */
   start?: boolean
+}
+
+/** The Kad-DHT knobs a simulation may turn (each one's reason is in src/sim/node-preset.ts). */
+export interface DhtTuning
+  extends Pick<
+    KadDHTInit,
+    | 'kBucketSize'
+    | 'prefixLength'
+    | 'alpha'
+    | 'disjointPaths'
+    | 'querySelfInterval'
+    | 'initialQuerySelfInterval'
+    | 'allowQueryWithZeroPeers'
+    | 'pingNewContactConcurrency'
+    | 'pingNewContactMaxQueueSize'
+    | 'pingOldContactConcurrency'
+    | 'pingOldContactMaxQueueSize'
+  > {
+  /**
+   * kad-dht's routing-table refresh: a random-key lookup for every common-prefix length, at start
+   * and every 5 minutes. kad-dht has no option for it, so `false` replaces its start hook. @default true
+   */
+  tableRefresh?: boolean
 }
 
 const NOOP = Object.assign(() => {}, { enabled: false, trace: () => {}, error: () => {}, newScope: () => NOOP_LOGGER })
@@ -85,11 +117,14 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   const listen = init.listen ?? (transport === 'memory' ? [] : ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'])
   // biome-ignore lint/suspicious/noExplicitAny: libp2p's discovery factories take different component sets
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
-  if (init.bootstrap !== undefined && init.bootstrap.length > 0) {
+  // @libp2p/bootstrap only accepts IP/DNS multiaddrs; memory and simulated addresses are dialled at start instead
+  const dialAtStart = transport === 'tcp' && init.transports === undefined ? [] : (init.bootstrap ?? [])
+  if (init.bootstrap !== undefined && init.bootstrap.length > 0 && dialAtStart.length === 0) {
     peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
   }
   if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(mdns({ interval: 10_000 }))
 
+  const { tableRefresh: _, ...tuning } = init.dht ?? {}
   const streamOptions = {
     maxReadBufferLength: limits.streamMaxReadBuffer,
     maxWriteBufferLength: limits.streamMaxWriteBuffer,
@@ -147,12 +182,37 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
         peerInfoMapper: init.allowPrivateAddresses === false ? removePrivateAddressesMapper : passthroughMapper,
         validators: rules.dhtValidators,
         selectors: rules.dhtSelectors,
-        ...(init.lean === true ? { initialQuerySelfInterval: 5_000, querySelfInterval: 10 * 60_000 } : {})
+        ...(init.lean === true ? { initialQuerySelfInterval: 1_000, querySelfInterval: 10 * 60_000 } : {}),
+        ...tuning
       })
     },
     ...(init.logger !== undefined ? { logger: init.logger } : init.lean === true ? { logger: noopLogger } : {}),
-    start: init.start ?? true
+    start: false
   })
+  if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
+  if (init.start ?? true) await node.start()
+
+  if (dialAtStart.length > 0) {
+    const dialBootstrap = (): void => {
+      for (const a of dialAtStart) {
+        node.dial(multiaddr(a), { signal: AbortSignal.timeout(limits.dialTimeout) }).catch(() => {})
+      }
+    }
+    if (node.status === 'started') dialBootstrap()
+    else node.addEventListener('start', dialBootstrap, { once: true })
+  }
+
+  // A node that lost every connection (or whose first bootstrap dials failed) is alone in the
+  // world: dial the bootstrap list again, every 30 s, until it has a connection.
+  if (init.bootstrap !== undefined && init.bootstrap.length > 0) {
+    const list = init.bootstrap
+    const rejoin = setInterval(() => {
+      if (node.status !== 'started' || node.getConnections().length > 0) return
+      for (const a of list) node.dial(multiaddr(a), { signal: AbortSignal.timeout(limits.dialTimeout) }).catch(() => {})
+    }, 30_000)
+    rejoin.unref()
+    node.addEventListener('stop', () => clearInterval(rejoin), { once: true })
+  }
 
   // mDNS only reports peers; dial them while we know few, so a LAN needs no configuration.
   node.addEventListener('peer:discovery', (evt) => {
@@ -162,4 +222,14 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     node.dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) }).catch(() => {})
   })
   return node as ParleyLibp2p
+}
+
+/** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */
+function disableTableRefresh(dht: KadDHT): void {
+  const refresh = (dht as unknown as { routingTableRefresh?: { afterStart?: unknown } }).routingTableRefresh
+  // fail loudly if kad-dht's internals moved, rather than silently simulating something else
+  if (refresh === undefined || typeof refresh.afterStart !== 'function') {
+    throw new Error('kad-dht has no routingTableRefresh.afterStart: cannot turn the table refresh off')
+  }
+  refresh.afterStart = () => {}
 }
