@@ -140,9 +140,10 @@ export async function startDhtNetwork(
 }
 
 /**
- * Wait until every routing table holds `minPeers` peers. A node left with no connection at all is
- * dialled to `bootstrap` again: @libp2p/bootstrap dials once and never retries, so on a loaded
- * machine one timed-out handshake would leave that node out for good (a real gap, reported).
+ * Wait until every routing table holds `minPeers` peers. Two nudges for a loaded machine: a node
+ * left with no connection at all is dialled to `bootstrap` again (@libp2p/bootstrap dials once and
+ * never retries), and a node still short of peers looks itself up again (kad-dht's own self-query
+ * runs 1 s after start and then only every 5 minutes).
  */
 export async function waitForRoutingTables(
   nodes: TestNode[],
@@ -150,18 +151,40 @@ export async function waitForRoutingTables(
   timeoutMs = 60_000,
   bootstrap: string[] = []
 ): Promise<void> {
-  let lastRedial = Date.now()
-  await waitFor(
-    () => {
-      if (bootstrap.length > 0 && Date.now() - lastRedial > 3_000) {
-        lastRedial = Date.now()
-        for (const t of nodes) redialIfAlone(t.node, bootstrap)
+  let lastNudge = Date.now()
+  const lookingUp = new Set<TestNode>()
+  const selfLookup = (t: TestNode): void => {
+    if (lookingUp.has(t)) return
+    lookingUp.add(t)
+    void (async () => {
+      for await (const _ of t.node.services.dht.getClosestPeers(t.node.peerId.toMultihash().bytes, {
+        signal: AbortSignal.timeout(10_000)
+      })) {
+        // drain: the lookup adds what it finds to the routing table
       }
-      return nodes.every((t) => routingTableSize(t.node) >= minPeers)
-    },
-    `routing tables of ${minPeers} peers (have ${nodes.map((t) => routingTableSize(t.node)).join(',')})`,
-    { timeoutMs, intervalMs: 100 }
-  )
+    })()
+      .catch(() => {})
+      .finally(() => lookingUp.delete(t))
+  }
+  const sizes = (): string => nodes.map((t) => routingTableSize(t.node)).join(',')
+  try {
+    await waitFor(
+      () => {
+        if (Date.now() - lastNudge > 3_000) {
+          lastNudge = Date.now()
+          for (const t of nodes) {
+            if (bootstrap.length > 0) redialIfAlone(t.node, bootstrap)
+            if (routingTableSize(t.node) < minPeers && t.node.getConnections().length > 0) selfLookup(t)
+          }
+        }
+        return nodes.every((t) => routingTableSize(t.node) >= minPeers)
+      },
+      `routing tables of ${minPeers} peers`,
+      { timeoutMs, intervalMs: 100 }
+    )
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (have ${sizes()})`)
+  }
 }
 
 /** Dial the bootstrap addresses again if `node` has no connection at all (see waitForRoutingTables). */
