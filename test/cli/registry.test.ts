@@ -1,8 +1,8 @@
 /**
  * `parley registry …`: look-alike names refused by the real CLI (child processes, and every name
- * through the same parser in-process: one line of error, non-zero exit, nothing written), confusable collisions with another key's name refused
- * while the same key is reissued its own name, and (in-process, through the same parser)
- * revoke, status, rotate and log, checked against the node-side library.
+ * through the same parser in-process): one line of error, non-zero exit, nothing written;
+ * confusable collisions with another key's name refused while the same key is reissued its own
+ * name; and (in-process) revoke, status, rotate and log, checked against the node-side library.
  */
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -16,8 +16,8 @@ import {
   verifyRootChain,
   verifyStatusRecord
 } from '../../src/registry/index.ts'
-import { memoryIo, runParley, tempDir } from '../helpers/cli.ts'
-import type { AnyJson } from '../helpers/daemons.ts'
+import { memoryIo, tempDir } from '../helpers/cli.ts'
+import { type AnyJson, ProcessGroup } from '../helpers/daemons.ts'
 
 const STACK = /^\s+at .+:\d+/m
 
@@ -45,6 +45,9 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>
 
 describe('cli: parley registry', function () {
   this.timeout(120_000)
+  // every child is tracked, and killed after the tests whatever happened
+  const group = new ProcessGroup()
+  const runParley = (args: string[]) => group.run(args)
   let dir: ReturnType<typeof tempDir>
   let rdir: string
   let registryId: string
@@ -64,7 +67,10 @@ describe('cli: parley registry', function () {
     assert.equal(statSync(rdir).mode & 0o777, 0o700)
     assert.equal(statSync(join(rdir, 'registry.state')).mode & 0o777, 0o600)
   })
-  after(() => dir.cleanup())
+  after(async () => {
+    await group.killAll()
+    dir.cleanup()
+  })
 
   it('refuses look-alike names at issue: exactly one line of error, non-zero exit, no bundle written (real CLI and in-process)', async () => {
     const names: Array<[string, string, RegExp]> = [
