@@ -45,6 +45,18 @@ function encodeAck(ack: AckFrame): Uint8Array {
   return lp.encode.single(AckFrame.encode(ack)).subarray()
 }
 
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.byteLength
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
+
 async function sendOrWait(stream: Stream, data: Uint8Array): Promise<void> {
   if (!stream.send(data)) await stream.onDrain({ signal: AbortSignal.timeout(30_000) })
 }
@@ -69,6 +81,45 @@ export async function serveMessages(node: Libp2p, init: MessageServerInit): Prom
     let inFlight = 0
     let paused = false
     let chain: Promise<void> = Promise.resolve()
+    // Acks released together (a group commit resolves many outcomes in one turn) go out in ONE
+    // write: one yamux frame and one noise message instead of one each. `written` orders the writes
+    // and carries the backpressure: frames count as in flight until their ack was accepted.
+    let acks: Uint8Array[] = []
+    let flushQueued = false
+    let written: Promise<void> = Promise.resolve()
+    const flushAcks = (): void => {
+      flushQueued = false
+      if (acks.length === 0) return
+      const parts = acks
+      acks = []
+      written = written
+        .then(async () => {
+          await sendOrWait(stream, parts.length === 1 ? parts[0]! : concatBytes(parts))
+          inFlight -= parts.length
+          idle.refresh()
+          if (paused && inFlight < MAX_FRAMES_IN_FLIGHT / 2) {
+            paused = false
+            stream.resume()
+          }
+        })
+        .catch((err: unknown) => {
+          // The stream went away under pending acks (the peer reset it, the connection dropped).
+          // Never let this reject: once the read loop has ended nobody awaits it, and an unhandled
+          // rejection would take the whole node down. Stop reading this stream too.
+          log('could not ack on the stream from %s: %s', from, err instanceof Error ? err.message : String(err))
+          if (stream.status === 'open') {
+            stream.abort(err instanceof Error ? err : new ChannelClosedError('message stream closed'))
+          }
+        })
+    }
+    const queueAck = (ack: Uint8Array): void => {
+      acks.push(ack)
+      if (!flushQueued) {
+        flushQueued = true
+        // runs once the microtasks of this turn are done, so every ack they release joins this write
+        process.nextTick(flushAcks)
+      }
+    }
     const idle = setTimeout(function onIdle() {
       if (inFlight > 0) {
         idle.refresh()
@@ -103,11 +154,11 @@ export async function serveMessages(node: Libp2p, init: MessageServerInit): Prom
           stream.pause()
         }
         const seq = frame.seq
+        // acks in frame order: each waits for its own outcome and for the acks before it
         chain = chain
           .then(async () => {
             const o = await outcome
-            await sendOrWait(
-              stream,
+            queueAck(
               encodeAck({
                 seq,
                 status: o.status,
@@ -115,17 +166,9 @@ export async function serveMessages(node: Libp2p, init: MessageServerInit): Prom
                 ...(o.retryAfterMs !== undefined ? { retryAfterMs: Math.min(o.retryAfterMs, 3_600_000) } : {})
               })
             )
-            inFlight--
-            idle.refresh()
-            if (paused && inFlight < MAX_FRAMES_IN_FLIGHT / 2) {
-              paused = false
-              stream.resume()
-            }
           })
           .catch((err: unknown) => {
-            // The stream went away under a pending ack (the peer reset it, the connection dropped).
-            // Never let the chain reject: once the read loop has ended nobody awaits it, and an
-            // unhandled rejection would take the whole node down. Stop reading this stream too.
+            // never let the chain reject either (see flushAcks)
             log('could not ack on the stream from %s: %s', from, err instanceof Error ? err.message : String(err))
             if (stream.status === 'open') {
               stream.abort(err instanceof Error ? err : new ChannelClosedError('message stream closed'))
@@ -133,6 +176,8 @@ export async function serveMessages(node: Libp2p, init: MessageServerInit): Prom
           })
       }
       await chain
+      flushAcks()
+      await written
       await stream.close().catch(() => {})
     } catch (err) {
       const e = err as Error
@@ -179,6 +224,12 @@ interface Channel {
   slots: Array<() => void>
   closed: boolean
   idle: NodeJS.Timeout
+  /** Frames queued by any sender this turn, written together (one noise message, not one each). */
+  outgoing: Uint8Array[]
+  outgoingBytes: number
+  writeQueued: boolean
+  /** Set while the stream asks us to wait before writing more. */
+  drain?: Promise<void>
 }
 
 export interface MessageClient {
@@ -211,6 +262,43 @@ export function createMessageClient(init: MessageClientInit): MessageClient {
     channel.pending.clear()
     for (const wake of channel.slots.splice(0)) wake()
     if (channel.stream.status === 'open') channel.stream.abort(err)
+  }
+
+  /** Write the frames queued so far in one send (coalesced: one yamux frame, one noise message). */
+  const writeOut = (peerId: string, channel: Channel): void => {
+    channel.writeQueued = false
+    if (channel.outgoing.length === 0 || channel.closed) return
+    const data = channel.outgoing.length === 1 ? channel.outgoing[0]! : concatBytes(channel.outgoing)
+    channel.outgoing = []
+    channel.outgoingBytes = 0
+    try {
+      if (!channel.stream.send(data) && channel.drain === undefined) {
+        channel.drain = channel.stream
+          .onDrain({ signal: AbortSignal.timeout(30_000) })
+          .catch((err: Error) => {
+            fail(peerId, channel, new ChannelClosedError(`writing to ${peerId} failed: ${err.message}`))
+          })
+          .finally(() => {
+            channel.drain = undefined
+          })
+      }
+    } catch (err) {
+      fail(peerId, channel, new ChannelClosedError(`writing to ${peerId} failed: ${(err as Error).message}`))
+    }
+  }
+
+  /**
+   * Queue a frame. Frames queued by every sender in this turn of the event loop (a burst of acks
+   * frees many slots at once) leave together once its microtasks are done; at most 64 KiB is held.
+   */
+  const queueFrame = (peerId: string, channel: Channel, frame: Uint8Array): void => {
+    channel.outgoing.push(frame)
+    channel.outgoingBytes += frame.byteLength
+    if (channel.outgoingBytes >= 64 * 1024) writeOut(peerId, channel)
+    else if (!channel.writeQueued) {
+      channel.writeQueued = true
+      process.nextTick(writeOut, peerId, channel)
+    }
   }
 
   const readAcks = async (peerId: string, channel: Channel): Promise<void> => {
@@ -248,6 +336,9 @@ export function createMessageClient(init: MessageClientInit): MessageClient {
           pending: new Map(),
           slots: [],
           closed: false,
+          outgoing: [],
+          outgoingBytes: 0,
+          writeQueued: false,
           idle: setTimeout(() => {
             if (channel.pending.size > 0) return channel.idle.refresh()
             channel.closed = true
@@ -270,29 +361,8 @@ export function createMessageClient(init: MessageClientInit): MessageClient {
       const signal = options.signal ?? AbortSignal.timeout(ackTimeoutMs)
       const channel = await getChannel(peerId, signal)
       const acks: Promise<AckFrame>[] = []
-      let batch: Uint8Array[] = []
-      let batchBytes = 0
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return
-        const data = new Uint8Array(batchBytes)
-        let at = 0
-        for (const b of batch) {
-          data.set(b, at)
-          at += b.byteLength
-        }
-        batch = []
-        batchBytes = 0
-        if (channel.closed) throw new ChannelClosedError(`message stream to ${peerId} closed`)
-        try {
-          await sendOrWait(channel.stream, data)
-        } catch (err) {
-          fail(peerId, channel, new ChannelClosedError(`writing to ${peerId} failed: ${(err as Error).message}`))
-          throw err
-        }
-      }
       for (const envelope of envelopes) {
         while (channel.pending.size >= maxInFlight && !channel.closed) {
-          await flush()
           await new Promise<void>((resolve) => channel.slots.push(resolve))
         }
         if (channel.closed) break
@@ -303,13 +373,10 @@ export function createMessageClient(init: MessageClientInit): MessageClient {
         // a failed stream rejects every pending ack; the caller sees it once, through send()
         ack.catch(() => {})
         acks.push(ack)
-        const frame = lp.encode.single(MessageFrame.encode({ seq, envelope })).subarray()
-        batch.push(frame)
-        batchBytes += frame.byteLength
-        // coalesce small frames into one write, but never hold more than 64 KiB
-        if (batchBytes >= 64 * 1024) await flush()
+        queueFrame(peerId, channel, lp.encode.single(MessageFrame.encode({ seq, envelope })).subarray())
+        // the stream's buffer is full: wait until it drains before queueing more
+        if (channel.drain !== undefined) await channel.drain
       }
-      await flush()
       if (acks.length < envelopes.length) throw new ChannelClosedError(`message stream to ${peerId} closed`)
       return await new Promise<AckFrame[]>((resolve, reject) => {
         const onAbort = (): void => {
