@@ -12,6 +12,7 @@ import { registerResolve } from './commands/resolve/index.ts'
 import { registerRotateKey } from './commands/rotate-key/index.ts'
 import { registerSafetyNumber } from './commands/safety-number/index.ts'
 import { registerSend } from './commands/send/index.ts'
+import { registerSim } from './commands/sim/index.ts'
 import { registerStart } from './commands/start/index.ts'
 import { registerTrust } from './commands/trust/index.ts'
 import { registerVerify } from './commands/verify/index.ts'
@@ -31,6 +32,7 @@ const COMMANDS: RegisterCommand[] = [
   registerTrust,
   registerBusiness,
   registerRegistry,
+  registerSim,
   registerId,
   registerSafetyNumber,
   registerRotateKey

@@ -1,0 +1,129 @@
+import { resolve } from 'node:path'
+import { MultiBar, Presets } from 'cli-progress'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import {
+  formatSummary,
+  type Progress,
+  parseScenario,
+  readScenarioFile,
+  runSimulation,
+  type Scenario,
+  writeReport
+} from '../../../sim/index.ts'
+import { type CliContext, positiveInt, withJson } from '../../context.ts'
+
+interface SimOptions {
+  nodes?: number
+  transport?: 'memory' | 'tcp'
+  messages?: number
+  duration?: number
+  churn?: number
+  loss?: number
+  latency?: number
+  seed?: string
+  workers?: number
+  scenario?: string
+  out: string
+  json?: boolean
+  progress?: boolean
+}
+
+function number(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`)
+    return n
+  }
+}
+
+/** Scenario file (if any), then the flags given on the command line on top. */
+function buildScenario(options: SimOptions, given: (name: string) => boolean): Scenario {
+  const file = options.scenario !== undefined ? readScenarioFile(resolve(options.scenario)) : undefined
+  const raw: Record<string, unknown> = file !== undefined ? JSON.parse(JSON.stringify(file)) : {}
+  const workload = { ...(raw.workload as object | undefined) } as Record<string, unknown>
+  const link = { ...(raw.link as object | undefined) } as Record<string, unknown>
+  const faults = [...((raw.faults as unknown[] | undefined) ?? [])]
+  if (given('nodes')) raw.nodes = options.nodes
+  if (given('transport')) raw.transport = options.transport
+  if (given('workers')) raw.workers = options.workers
+  if (given('seed')) raw.seed = /^\d+$/.test(options.seed!) ? Number(options.seed) : options.seed
+  if (given('messages')) workload.messages = options.messages
+  if (given('duration')) workload.duration = options.duration
+  if (given('latency')) link.latencyMs = options.latency
+  if (given('loss')) link.loss = options.loss
+  if (given('churn') && options.churn! > 0) faults.push({ type: 'churn', fraction: options.churn })
+  raw.workload = workload
+  raw.link = link
+  raw.faults = faults
+  if (raw.workers !== undefined && (raw.workers as number) > 0 && raw.transport === undefined) raw.transport = 'tcp'
+  return parseScenario(raw)
+}
+
+/** `parley sim`: run a simulated Parley network and write its report. */
+export function registerSim(program: Command, ctx: CliContext): void {
+  const command = new Command('sim')
+    .description('simulate a network of real Parley nodes: workload, faults, seeded, with a report and plots')
+    .option('--nodes <n>', 'how many nodes (default 50)', positiveInt('--nodes', 50_000))
+    .addOption(new Option('--transport <kind>', 'memory (one process) or tcp (loopback)').choices(['memory', 'tcp']))
+    .option('--messages <m>', 'messages between random pairs (default 100)', number('--messages', 0, 10_000_000))
+    .option(
+      '--duration <seconds>',
+      'seconds over which they are sent, Poisson arrivals (default 20)',
+      number('--duration', 0, 86_400)
+    )
+    .option(
+      '--churn <fraction>',
+      'share of nodes that stop and start again later, keeping their store',
+      number('--churn', 0, 1)
+    )
+    .option(
+      '--loss <p>',
+      'loss probability per buffer on every link (retransmitted like TCP)',
+      number('--loss', 0, 0.5)
+    )
+    .option('--latency <ms>', 'latency on every link', number('--latency', 0, 60_000))
+    .option('--seed <s>', 'the seed: same seed, same identities, workload and faults (default 1)')
+    .option(
+      '--workers <k>',
+      'spread the nodes over K child processes talking TCP on loopback',
+      number('--workers', 0, 64)
+    )
+    .option('--scenario <file>', 'a scenario file (JSON); flags given on the command line override it')
+    .option('--out <dir>', 'where to write summary.json, events.csv and the plots', 'sim-results')
+    .option('--no-progress', 'no progress bar')
+  withJson(command).action(async (options: SimOptions) => {
+    const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli'
+    const scenario = buildScenario(options, given)
+    const showBar = options.progress !== false && options.json !== true && process.stderr.isTTY === true
+    const bars = showBar
+      ? new MultiBar(
+          { clearOnComplete: true, hideCursor: true, format: ' {phase} |{bar}| {value}/{total} {unit}' },
+          Presets.shades_classic
+        )
+      : undefined
+    const startBar = bars?.create(scenario.nodes, 0, { phase: 'starting ', unit: 'nodes' })
+    const msgBar = bars?.create(Math.max(1, scenario.workload.messages), 0, { phase: 'delivered', unit: 'messages' })
+    let lastPhase = ''
+    const onProgress = (p: Progress): void => {
+      startBar?.update(p.started, { phase: p.phase.padEnd(9) })
+      msgBar?.update(p.delivered)
+      if (!showBar && options.json !== true && p.phase !== lastPhase) ctx.io.stderr(`${p.phase}…\n`)
+      lastPhase = p.phase
+    }
+    let result: Awaited<ReturnType<typeof runSimulation>>
+    try {
+      result = await runSimulation({ scenario, onProgress })
+    } finally {
+      bars?.stop()
+    }
+    const out = resolve(options.out)
+    await writeReport(out, result)
+    if (options.json === true) ctx.io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`)
+    else
+      ctx.io.stdout(
+        `${formatSummary(result.summary)}\nreport     ${out}/ (summary.json, events.csv, lookups.csv, latency-cdf.svg, deliveries.svg, lookups.svg)\n`
+      )
+  })
+  program.addCommand(command)
+}

@@ -1,0 +1,154 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { logger } from '@libp2p/logger'
+import type { ClusterHandle } from './handle.ts'
+import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
+import type { LinkConditions } from './simnet.ts'
+
+const log = logger('parley:sim:coordinator')
+
+/** Coordinator → worker: a call; the worker answers `{ re: id, ok, value | error }`. */
+export type WorkerCall =
+  | { op: 'start'; index: number; bootstrap: string[] }
+  | { op: 'stop'; index: number }
+  | { op: 'published'; index: number }
+  | { op: 'send'; from: number; to: number; text: string }
+  | { op: 'lookup'; from: number; target: number }
+  | { op: 'partition'; groups: number[] | undefined }
+  | { op: 'link'; conditions: LinkConditions }
+  | { op: 'verify'; from: number; target: number }
+  | { op: 'stats' }
+  | { op: 'stopAll' }
+
+export interface WorkerInitMessage {
+  type: 'init'
+  scenario: RunInit['scenario']
+  indices: number[]
+  misbehaving: number[]
+  business?: ReturnType<typeof prepare>['business']
+  nodeOptions: RunInit['nodeOptions']
+}
+
+const workerEntry = (): string => {
+  const here = import.meta.url
+  return fileURLToPath(new URL(`./worker${here.endsWith('.ts') ? '.ts' : '.js'}`, here))
+}
+
+/**
+ * Spread the nodes over K worker processes (node i in worker i mod K), talking real TCP on
+ * loopback; this process runs the clock, the workload and the faults, and gathers the results.
+ */
+export async function runWithWorkers(init: RunInit): Promise<RunResult> {
+  const s = init.scenario
+  const k = s.workers
+  const { plan, business } = prepare(s)
+  const deliveries = new Map<string, { at: number; count: number }>()
+  const workers: ChildProcess[] = []
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
+  const up = new Set<number>()
+  const peerIds = new Map<number, string>()
+  let nextId = 0
+  let failed: Error | undefined
+
+  const heap = Math.max(2048, Math.ceil((s.nodes / k) * 8))
+  for (let w = 0; w < k; w++) {
+    const child = fork(workerEntry(), [], {
+      serialization: 'advanced',
+      execArgv: [`--max-old-space-size=${heap}`],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    child.on(
+      'message',
+      (msg: {
+        type?: string
+        re?: number
+        ok?: boolean
+        value?: unknown
+        error?: string
+        id?: string
+        at?: number
+      }) => {
+        if (msg.type === 'delivered') {
+          recordDelivery(deliveries, msg.id!, msg.at!)
+          return
+        }
+        if (msg.re === undefined) return
+        const p = pending.get(msg.re)
+        pending.delete(msg.re)
+        if (msg.ok === true) p?.resolve(msg.value)
+        else p?.reject(new Error(msg.error ?? 'worker call failed'))
+      }
+    )
+    child.on('exit', (code, signal) => {
+      if (code === 0) return
+      failed = new Error(`simulation worker ${w} exited (${signal ?? code})`)
+      log.error(failed.message)
+      for (const p of pending.values()) p.reject(failed)
+      pending.clear()
+    })
+    const indices = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => i % k === w)
+    const initMessage: WorkerInitMessage = {
+      type: 'init',
+      scenario: s,
+      indices,
+      misbehaving: plan.misbehaving,
+      nodeOptions: init.nodeOptions,
+      ...(business !== undefined ? { business } : {})
+    }
+    child.send(initMessage)
+    workers.push(child)
+  }
+
+  const call = <T>(worker: number, c: WorkerCall): Promise<T> => {
+    if (failed !== undefined) return Promise.reject(failed)
+    const id = nextId++
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      workers[worker]!.send({ id, call: c })
+    })
+  }
+  const of = (i: number): number => i % k
+  const everyone = <T>(c: WorkerCall): Promise<T[]> => Promise.all(workers.map((_, w) => call<T>(w, c)))
+
+  const handle: ClusterHandle = {
+    async start(index, bootstrap) {
+      const r = await call<{ address: string; peerId: string }>(of(index), { op: 'start', index, bootstrap })
+      up.add(index)
+      peerIds.set(index, r.peerId)
+      return r.address
+    },
+    async stop(index) {
+      up.delete(index)
+      await call(of(index), { op: 'stop', index })
+    },
+    isUp: (index) => up.has(index),
+    published: (index) => call<boolean>(of(index), { op: 'published', index }),
+    peerId: (index) => peerIds.get(index) ?? '',
+    send: (from, to, text) => call(of(from), { op: 'send', from, to, text }),
+    lookup: (from, target) => call(of(from), { op: 'lookup', from, target }),
+    partition: async (groups) => {
+      await everyone({ op: 'partition', groups })
+    },
+    setLink: async (conditions) => {
+      await everyone({ op: 'link', conditions })
+    },
+    verify: (from, target) => call(of(from), { op: 'verify', from, target }),
+    async stats() {
+      const all = await everyone<{ rss: number; bytesSent: number }>({ op: 'stats' })
+      return {
+        rss: all.reduce((a, b) => a + b.rss, 0) + process.memoryUsage().rss,
+        bytesSent: all.reduce((a, b) => a + b.bytesSent, 0)
+      }
+    },
+    async stopAll() {
+      await everyone({ op: 'stopAll' }).catch(() => {})
+      for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM')
+    }
+  }
+
+  try {
+    return await runScenario({ ...init, plan, handle, deliveries, workers: k })
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL')
+  }
+}

@@ -1,0 +1,117 @@
+import type { MessengerInit } from '../messenger/index.ts'
+import { simTrust } from './business.ts'
+import { createCluster, peerIdOfNode } from './cluster.ts'
+import { derive } from './rng.ts'
+import type { LinkConditions } from './simnet.ts'
+
+/**
+ * What the runner needs from the nodes, wherever they live: in this process (a cluster) or
+ * spread over worker processes (the coordinator forwards each call to the node's worker).
+ */
+export interface ClusterHandle {
+  /** Start node i (or restart it, keeping its store); resolves with its address. */
+  start(index: number, bootstrap: string[]): Promise<string>
+  stop(index: number): Promise<void>
+  isUp(index: number): boolean
+  /** Whether node i has published its profile at least once. */
+  published(index: number): Promise<boolean>
+  peerId(index: number): string
+  /** Send a text; resolves with the message id and the wall-clock time it was handed to the node. */
+  send(from: number, to: number, text: string): Promise<{ id: string; at: number }>
+  /** `from` resolves `target`'s profile past its cache. */
+  lookup(from: number, target: number): Promise<{ ms: number; ok: boolean }>
+  partition(groups: number[] | undefined): Promise<void>
+  setLink(conditions: LinkConditions): Promise<void>
+  verify(from: number, target: number): Promise<string>
+  /** RSS (bytes, all processes) and bytes sent on simulated links. */
+  stats(): Promise<{ rss: number; bytesSent: number }>
+  stopAll(): Promise<void>
+}
+
+export interface LocalHandleInit {
+  seed: number | string
+  nodes: number
+  indices?: number[]
+  transport: 'memory' | 'tcp'
+  link: LinkConditions
+  misbehaving: number[]
+  nodeOptions: Partial<MessengerInit>
+  business?: { node: number; customers: number[]; chain: Uint8Array; statusRecord: Uint8Array; bundle: Uint8Array }
+  /** Every inbox commit: message id and wall-clock commit time. */
+  onDelivered(id: string, at: number): void
+}
+
+/** The nodes in this process. */
+export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds(): Map<number, string> } {
+  const customers = new Set(init.business?.customers ?? [])
+  const cluster = createCluster({
+    seed: init.seed,
+    indices: init.indices ?? Array.from({ length: init.nodes }, (_, i) => i),
+    transport: init.transport,
+    link: init.link,
+    misbehaving: new Set(init.misbehaving),
+    nodeOptions: init.nodeOptions,
+    rng: derive(init.seed, 'link'),
+    onDelivered: (_index, id, at) => init.onDelivered(id, at),
+    ...(init.business !== undefined
+      ? {
+          trustFor: (i: number) => (customers.has(i) ? simTrust(init.business!) : undefined),
+          attestationFor: (i: number) => (i === init.business!.node ? init.business!.bundle : undefined)
+        }
+      : {})
+  })
+  const node = (i: number) => {
+    const n = cluster.nodes.get(i)
+    if (n === undefined) throw new Error(`node ${i} is not in this process`)
+    return n
+  }
+  const up = (i: number) => {
+    const m = node(i).messenger
+    if (m === undefined) throw new Error(`node ${i} is down`)
+    return m
+  }
+  return {
+    async start(i, bootstrap) {
+      const n = await cluster.start(i, bootstrap)
+      return n.address ?? ''
+    },
+    stop: (i) => cluster.stop(i),
+    isUp: (i) => node(i).messenger !== undefined,
+    published: async (i) => node(i).messenger?.directory.own !== undefined,
+    peerId: (i) => node(i).peerId,
+    peerIds: () => new Map([...cluster.nodes].map(([i, n]) => [i, n.peerId])),
+    async send(from, to, text) {
+      const at = Date.now()
+      const { id } = await up(from).sendText(peerIdOf(to), text)
+      return { id, at }
+    },
+    async lookup(from, target) {
+      const started = performance.now()
+      try {
+        const p = await up(from).resolve(peerIdOf(target), { fresh: true, signal: AbortSignal.timeout(30_000) })
+        return { ms: performance.now() - started, ok: p !== undefined }
+      } catch {
+        return { ms: performance.now() - started, ok: false }
+      }
+    },
+    async partition(groups) {
+      cluster.partition(groups)
+    },
+    async setLink(conditions) {
+      cluster.setLink(conditions)
+    },
+    async verify(from, target) {
+      const v = await up(from).verifyPeer(peerIdOf(target), { refresh: true })
+      return v.status
+    },
+    async stats() {
+      return { rss: process.memoryUsage().rss, bytesSent: cluster.network.bytesSent }
+    },
+    stopAll: () => cluster.stopAll()
+  }
+
+  function peerIdOf(i: number): string {
+    // every node's PeerId is known from the seed, wherever the node runs
+    return cluster.nodes.get(i)?.peerId ?? peerIdOfNode(init.seed, i)
+  }
+}

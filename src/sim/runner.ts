@@ -1,0 +1,387 @@
+import { setMaxListeners } from 'node:events'
+import { logger } from '@libp2p/logger'
+import type { MessengerInit } from '../messenger/index.ts'
+import { simRegistry } from './business.ts'
+import { peerIdOfNode } from './cluster.ts'
+import { type ClusterHandle, localHandle } from './handle.ts'
+import { distribution } from './metrics.ts'
+import { type FaultEvent, makePlan, messageText, type Plan } from './plan.ts'
+import { derive } from './rng.ts'
+import type { Scenario } from './scenario.ts'
+
+const log = logger('parley:sim')
+
+/** What happened to one planned message. */
+export interface MessageRecord {
+  seq: number
+  from: number
+  to: number
+  plannedAt: number
+  /** ms after the workload started; null if never sent (the sender never came back). */
+  sentAt: number | null
+  deliveredAt: number | null
+  latencyMs: number | null
+  /** Inbox rows for it beyond the first (must stay 0: exactly once). */
+  duplicates: number
+  status: 'delivered' | 'lost' | 'undeliverable' | 'not-sent'
+}
+
+export interface LookupRecord {
+  at: number
+  from: number
+  target: number
+  ms: number | null
+  ok: boolean
+}
+
+/** summary.json */
+export interface Summary {
+  nodes: number
+  seed: number | string
+  transport: 'memory' | 'tcp'
+  workers: number
+  messages: {
+    planned: number
+    sent: number
+    delivered: number
+    duplicates: number
+    lost: number
+    undeliverable: number
+  }
+  latencyMs: ReturnType<typeof distribution>
+  lookupMs: ReturnType<typeof distribution> & { ok: number; failed: number }
+  bytesSent: number
+  rssMB: { total: number; perNode: number }
+  durationS: number
+  formationS: number
+  faults: { churned: number; partitions: number; misbehaving: number; linkChanges: number }
+  verification?: Record<string, number>
+}
+
+export interface RunResult {
+  summary: Summary
+  messages: MessageRecord[]
+  lookups: LookupRecord[]
+  plan: Plan
+}
+
+export interface Progress {
+  phase: 'starting' | 'forming' | 'running' | 'settling' | 'stopping' | 'done'
+  started: number
+  nodes: number
+  sent: number
+  delivered: number
+  planned: number
+}
+
+export interface RunInit {
+  scenario: Scenario
+  /** The simulation preset for every node's messenger. */
+  nodeOptions?: Partial<MessengerInit>
+  onProgress?(p: Progress): void
+  /** Nodes started at once while the network forms. @default 50 */
+  batch?: number
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+/** Wall-clock ms (the clock receivedAt uses), so times from several processes line up. */
+const now = (): number => Date.now()
+
+/** The registry material of a run with a business (shared by every process of the run). */
+export interface RunBusiness {
+  node: number
+  customers: number[]
+  chain: Uint8Array
+  statusRecord: Uint8Array
+  bundle: Uint8Array
+}
+
+/** Make the plan and, if the scenario has a business, its registry. */
+export function prepare(s: Scenario): { plan: Plan; business?: RunBusiness } {
+  const plan = makePlan(s)
+  if (plan.business === undefined) return { plan }
+  const reg = simRegistry(s.seed, { peerId: peerIdOfNode(s.seed, plan.business.node), name: plan.business.name })
+  return {
+    plan,
+    business: {
+      node: plan.business.node,
+      customers: plan.business.customers,
+      chain: reg.chain,
+      statusRecord: reg.statusRecord,
+      bundle: reg.bundle
+    }
+  }
+}
+
+/** Run a scenario with every node in this process. */
+export async function runInProcess(init: RunInit): Promise<RunResult> {
+  const s = init.scenario
+  const { plan, business } = prepare(s)
+  const deliveries = new Map<string, { at: number; count: number }>()
+  const handle = localHandle({
+    seed: s.seed,
+    nodes: s.nodes,
+    transport: s.transport,
+    link: s.link,
+    misbehaving: plan.misbehaving,
+    nodeOptions: init.nodeOptions ?? {},
+    ...(business !== undefined ? { business } : {}),
+    onDelivered: (id, at) => recordDelivery(deliveries, id, at)
+  })
+  return runScenario({ ...init, plan, handle, deliveries, workers: 0 })
+}
+
+/** Count an inbox commit (the first sets the delivery time; more would be duplicates). */
+export function recordDelivery(deliveries: Map<string, { at: number; count: number }>, id: string, at: number): void {
+  const d = deliveries.get(id)
+  if (d === undefined) deliveries.set(id, { at, count: 1 })
+  else d.count++
+}
+
+export interface ScenarioRun extends RunInit {
+  plan: Plan
+  handle: ClusterHandle
+  /** Filled by the handle's delivery callback. */
+  deliveries: Map<string, { at: number; count: number }>
+  workers: number
+}
+
+/** Form the network, run the workload and the faults on the clock, settle, and measure. */
+export async function runScenario(run: ScenarioRun): Promise<RunResult> {
+  const { scenario: s, plan, handle, deliveries } = run
+  const t0 = now()
+  const progress: Progress = {
+    phase: 'starting',
+    started: 0,
+    nodes: s.nodes,
+    sent: 0,
+    delivered: 0,
+    planned: plan.messages.length
+  }
+  const report = (): void => {
+    let delivered = 0
+    for (const id of seqToId.values()) if (deliveries.has(id)) delivered++
+    progress.delivered = delivered
+    run.onProgress?.({ ...progress })
+  }
+  setMaxListeners(Number.POSITIVE_INFINITY)
+  const records: MessageRecord[] = plan.messages.map((m) => ({
+    seq: m.seq,
+    from: m.from,
+    to: m.to,
+    plannedAt: m.at,
+    sentAt: null,
+    deliveredAt: null,
+    latencyMs: null,
+    duplicates: 0,
+    status: 'not-sent'
+  }))
+  const seqToId = new Map<number, string>()
+  const sentAtWall = new Map<number, number>()
+  let workloadStart = 0
+  const seedAddrs: string[] = []
+  const summaryFaults = { churned: 0, partitions: 0, misbehaving: plan.misbehaving.length, linkChanges: 0 }
+  const lookups: LookupRecord[] = []
+  const verification: Record<string, number> = {}
+  const timers: NodeJS.Timeout[] = []
+  const pendingSends = new Map<number, number[]>()
+  let formationS = 0
+  let stats = { rss: 0, bytesSent: 0 }
+
+  try {
+    // --- forming: seeds first, then everyone else in batches, bootstrapping through the seeds
+    for (const i of plan.seeds) {
+      seedAddrs.push(await handle.start(i, [...seedAddrs]))
+      progress.started++
+    }
+    report()
+    progress.phase = 'forming'
+    const rest = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !plan.seeds.includes(i))
+    const batch = run.batch ?? 50
+    for (let i = 0; i < rest.length; i += batch) {
+      await Promise.all(rest.slice(i, i + batch).map((n) => handle.start(n, seedAddrs)))
+      progress.started = Math.min(s.nodes, plan.seeds.length + i + batch)
+      report()
+    }
+    await waitRoutable(handle, s, plan)
+    formationS = (now() - t0) / 1000
+    log('network formed in %ds', formationS)
+
+    // --- the workload and the faults, on the clock
+    progress.phase = 'running'
+    report()
+    workloadStart = now()
+    const send = (seq: number): void => {
+      const m = plan.messages[seq]!
+      if (!handle.isUp(m.from)) {
+        // the sender is offline: the user's message goes out when the node is back
+        pendingSends.set(m.from, [...(pendingSends.get(m.from) ?? []), seq])
+        return
+      }
+      progress.sent++
+      handle
+        .send(m.from, m.to, messageText(seq, s.workload.textBytes))
+        .then((r) => {
+          seqToId.set(seq, r.id)
+          sentAtWall.set(seq, r.at)
+        })
+        .catch((err: Error) => log.error('send %d failed: %s', seq, err.message))
+    }
+    for (const m of plan.messages) timers.push(setTimeout(() => send(m.seq), m.at))
+    for (const l of plan.lookups) {
+      timers.push(
+        setTimeout(() => {
+          if (!handle.isUp(l.from) || !handle.isUp(l.target)) return
+          handle
+            .lookup(l.from, l.target)
+            .then((r) => lookups.push({ at: l.at, from: l.from, target: l.target, ms: r.ms, ok: r.ok }))
+            .catch(() => lookups.push({ at: l.at, from: l.from, target: l.target, ms: null, ok: false }))
+        }, l.at)
+      )
+    }
+    const apply = async (f: FaultEvent): Promise<void> => {
+      switch (f.kind) {
+        case 'down':
+          summaryFaults.churned++
+          await handle.stop(f.node)
+          break
+        case 'up': {
+          await handle.start(f.node, seedAddrs)
+          const waiting = pendingSends.get(f.node) ?? []
+          pendingSends.delete(f.node)
+          for (const seq of waiting) send(seq)
+          break
+        }
+        case 'partition':
+          summaryFaults.partitions++
+          await handle.partition(f.groups)
+          break
+        case 'heal':
+          await handle.partition(undefined)
+          break
+        case 'link':
+          summaryFaults.linkChanges++
+          await handle.setLink(f.conditions)
+          break
+      }
+    }
+    let faultChain = Promise.resolve()
+    for (const f of plan.faults) {
+      timers.push(
+        setTimeout(() => {
+          faultChain = faultChain
+            .then(() => apply(f))
+            .catch((err: Error) => log.error('fault %s failed: %s', f.kind, err.message))
+        }, f.at)
+      )
+    }
+    const progressTimer = setInterval(report, 250)
+    await sleep(plan.end + 50)
+    await faultChain
+
+    // --- settling: until every message to an honest node has landed, or the settle time is up
+    progress.phase = 'settling'
+    report()
+    const misbehaving = new Set(plan.misbehaving)
+    const deadline = now() + s.settle * 1000
+    const outstanding = (): number => {
+      let n = [...pendingSends.values()].reduce((a, b) => a + b.length, 0)
+      for (const m of plan.messages) {
+        if (misbehaving.has(m.to)) continue
+        const id = seqToId.get(m.seq)
+        if (id === undefined || !deliveries.has(id)) n++
+      }
+      return n
+    }
+    while (now() < deadline && outstanding() > 0) await sleep(250)
+    clearInterval(progressTimer)
+
+    if (plan.business !== undefined) {
+      for (const c of plan.business.customers) {
+        if (!handle.isUp(c)) continue
+        const status = await handle.verify(c, plan.business.node).catch(() => 'error')
+        verification[status] = (verification[status] ?? 0) + 1
+      }
+    }
+    stats = await handle.stats()
+  } finally {
+    for (const t of timers) clearTimeout(t)
+    progress.phase = 'stopping'
+    run.onProgress?.({ ...progress })
+    await handle.stopAll()
+  }
+
+  // --- join sends and deliveries
+  const misbehaving = new Set(plan.misbehaving)
+  for (const r of records) {
+    const id = seqToId.get(r.seq)
+    const sentWall = sentAtWall.get(r.seq)
+    if (sentWall !== undefined) r.sentAt = sentWall - workloadStart
+    const d = id === undefined ? undefined : deliveries.get(id)
+    if (d !== undefined && sentWall !== undefined) {
+      r.deliveredAt = d.at - workloadStart
+      r.latencyMs = Math.max(0, d.at - sentWall)
+      r.duplicates = d.count - 1
+      r.status = 'delivered'
+    } else if (r.sentAt === null) r.status = 'not-sent'
+    else r.status = misbehaving.has(r.to) ? 'undeliverable' : 'lost'
+  }
+  const delivered = records.filter((r) => r.status === 'delivered')
+  const okLookups = lookups.filter((l) => l.ok)
+  const summary: Summary = {
+    nodes: s.nodes,
+    seed: s.seed,
+    transport: s.transport,
+    workers: run.workers,
+    messages: {
+      planned: records.length,
+      sent: records.filter((r) => r.sentAt !== null).length,
+      delivered: delivered.length,
+      duplicates: records.reduce((a, r) => a + r.duplicates, 0),
+      lost: records.filter((r) => r.status === 'lost').length,
+      undeliverable: records.filter((r) => r.status === 'undeliverable').length
+    },
+    latencyMs: distribution(delivered.map((r) => r.latencyMs!)),
+    lookupMs: {
+      ...distribution(okLookups.map((l) => l.ms!)),
+      ok: okLookups.length,
+      failed: lookups.length - okLookups.length
+    },
+    bytesSent: stats.bytesSent,
+    rssMB: { total: Math.round(stats.rss / 1048576), perNode: Math.round((stats.rss / 1048576 / s.nodes) * 100) / 100 },
+    durationS: Math.round(now() - t0) / 1000,
+    formationS: Math.round(formationS * 10) / 10,
+    faults: summaryFaults,
+    ...(plan.business !== undefined ? { verification } : {})
+  }
+  progress.phase = 'done'
+  run.onProgress?.({ ...progress })
+  return { summary, messages: records, lookups, plan }
+}
+
+/**
+ * Wait until the network is routable: every node has published its profile, and lookups of a
+ * sample of random nodes from random nodes all succeed (bounded by the scenario's warm-up time).
+ */
+async function waitRoutable(handle: ClusterHandle, s: Scenario, plan: Plan): Promise<void> {
+  const deadline = now() + s.warmup * 1000
+  const rng = derive(s.seed, 'warmup')
+  const all = Array.from({ length: s.nodes }, (_, i) => i)
+  let waiting = all
+  while (now() < deadline && waiting.length > 0) {
+    const done = await Promise.all(waiting.map((i) => handle.published(i)))
+    waiting = waiting.filter((_, k) => !done[k])
+    if (waiting.length > 0) await sleep(200)
+  }
+  const honest = all.filter((i) => !plan.misbehaving.includes(i))
+  while (now() < deadline) {
+    const probes = Array.from({ length: Math.min(10, honest.length) }, () => {
+      const a = honest[rng.int(honest.length)]!
+      const b = honest[rng.int(honest.length)]!
+      return a === b ? Promise.resolve(true) : handle.lookup(a, b).then((r) => r.ok)
+    })
+    if ((await Promise.all(probes)).every(Boolean)) return
+    await sleep(500)
+  }
+  log('the network did not become fully routable within %ds; starting anyway', s.warmup)
+}

@@ -1,0 +1,64 @@
+/**
+ * A simulation worker: runs its share of the nodes (TCP on loopback) and answers the
+ * coordinator's calls over IPC. Started by coordinator.ts with fork(); not a CLI entry.
+ */
+import type { WorkerCall, WorkerInitMessage } from './coordinator.ts'
+import { type ClusterHandle, localHandle } from './handle.ts'
+
+let handle: ClusterHandle | undefined
+
+async function answer(c: WorkerCall): Promise<unknown> {
+  if (handle === undefined) throw new Error('worker not initialised')
+  switch (c.op) {
+    case 'start': {
+      const address = await handle.start(c.index, c.bootstrap)
+      return { address, peerId: handle.peerId(c.index) }
+    }
+    case 'stop':
+      return handle.stop(c.index)
+    case 'published':
+      return handle.published(c.index)
+    case 'send':
+      return handle.send(c.from, c.to, c.text)
+    case 'lookup':
+      return handle.lookup(c.from, c.target)
+    case 'partition':
+      return handle.partition(c.groups)
+    case 'link':
+      return handle.setLink(c.conditions)
+    case 'verify':
+      return handle.verify(c.from, c.target)
+    case 'stats':
+      return handle.stats()
+    case 'stopAll':
+      await handle.stopAll()
+      setTimeout(() => process.exit(0), 50)
+      return undefined
+  }
+}
+
+process.on('message', (msg: WorkerInitMessage | { id: number; call: WorkerCall }) => {
+  if ('type' in msg && msg.type === 'init') {
+    handle = localHandle({
+      seed: msg.scenario.seed,
+      nodes: msg.scenario.nodes,
+      indices: msg.indices,
+      transport: 'tcp',
+      link: msg.scenario.link,
+      misbehaving: msg.misbehaving,
+      nodeOptions: msg.nodeOptions ?? {},
+      ...(msg.business !== undefined ? { business: msg.business } : {}),
+      onDelivered: (id, at) => process.send?.({ type: 'delivered', id, at })
+    })
+    return
+  }
+  const { id, call } = msg as { id: number; call: WorkerCall }
+  answer(call).then(
+    (value) => process.send?.({ re: id, ok: true, value }),
+    (err: Error) => process.send?.({ re: id, ok: false, error: err.message })
+  )
+})
+
+// a node's background error must not take its neighbours down with it
+process.on('unhandledRejection', () => {})
+process.on('disconnect', () => process.exit(0))
