@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { baseNodeOptions, makePlan, parseScenario, runSimulation, writeReport } from '../../src/sim/index.ts'
+import { tempDir } from '../helpers/cli.ts'
+
+describe('sim: runs with real nodes', function () {
+  this.timeout(300_000)
+
+  it('with no faults every message is delivered exactly once, and the report says so', async () => {
+    const scenario = parseScenario({
+      nodes: 12,
+      seed: 11,
+      workload: { messages: 30, duration: 4, lookups: 10 },
+      settle: 120
+    })
+    const r = await runSimulation({ scenario })
+    assert.equal(r.summary.messages.sent, 30)
+    assert.equal(r.summary.messages.delivered, 30)
+    assert.equal(r.summary.messages.duplicates, 0)
+    assert.equal(r.summary.messages.lost, 0)
+    assert.ok(r.summary.latencyMs.p50 !== null && r.summary.latencyMs.p50 >= 0)
+    assert.ok(r.summary.lookupMs.ok > 0)
+    assert.ok(r.summary.bytesSent > 0)
+    for (const m of r.messages) assert.equal(m.status, 'delivered')
+
+    const dir = tempDir()
+    try {
+      const files = await writeReport(dir.path, r)
+      assert.equal(files.length, 6)
+      const summary = JSON.parse(readFileSync(join(dir.path, 'summary.json'), 'utf8'))
+      for (const key of ['nodes', 'seed', 'messages', 'latencyMs', 'lookupMs', 'bytesSent', 'rssMB', 'durationS'])
+        assert.ok(key in summary, key)
+      const rows = readFileSync(join(dir.path, 'events.csv'), 'utf8').trim().split('\n')
+      assert.match(rows[0]!, /^seq,from,to,/)
+      assert.equal(rows.length, 31)
+      // the first three columns are the plan's, decided by the seed alone
+      const plan = makePlan(scenario)
+      rows.slice(1).forEach((row, i) => {
+        const [seq, from, to] = row.split(',').map(Number)
+        assert.deepEqual([seq, from, to], [plan.messages[i]!.seq, plan.messages[i]!.from, plan.messages[i]!.to])
+      })
+      for (const svg of ['latency-cdf.svg', 'deliveries.svg', 'lookups.svg']) {
+        assert.match(readFileSync(join(dir.path, svg), 'utf8'), /^<svg /)
+      }
+    } finally {
+      dir.cleanup()
+    }
+  })
+
+  it('with churn and a partition nothing is lost once the network heals', async () => {
+    const scenario = parseScenario({
+      nodes: 12,
+      seed: 5,
+      workload: { messages: 40, duration: 8, lookups: 0 },
+      faults: [
+        { type: 'churn', fraction: 0.3, window: [0.5, 3], down: [2, 4] },
+        { type: 'partition', at: 2, duration: 3, groups: 2 }
+      ],
+      settle: 150
+    })
+    const r = await runSimulation({
+      scenario,
+      nodeOptions: { ...baseNodeOptions(), backoff: { baseMs: 200, capMs: 2_000 } }
+    })
+    assert.equal(r.summary.faults.churned, 3)
+    assert.equal(r.summary.faults.partitions, 1)
+    assert.equal(r.summary.messages.lost, 0, JSON.stringify(r.messages.filter((m) => m.status !== 'delivered')))
+    assert.equal(r.summary.messages.delivered, 40)
+    assert.equal(r.summary.messages.duplicates, 0)
+  })
+
+  it('spreads nodes over worker processes talking TCP', async () => {
+    const scenario = parseScenario({
+      nodes: 8,
+      workers: 2,
+      seed: 2,
+      workload: { messages: 12, duration: 3, lookups: 4 },
+      settle: 120
+    })
+    const r = await runSimulation({ scenario })
+    assert.equal(r.summary.workers, 2)
+    assert.equal(r.summary.transport, 'tcp')
+    assert.equal(r.summary.messages.delivered, 12)
+    assert.equal(r.summary.messages.lost, 0)
+  })
+})
