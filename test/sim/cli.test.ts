@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { runParley, tempDir } from '../helpers/cli.ts'
+
+describe('cli: parley sim', function () {
+  this.timeout(300_000)
+
+  it('runs a scenario file with flags on top and prints summary.json with --json', async () => {
+    const dir = tempDir()
+    try {
+      const scenario = join(dir.path, 'scenario.json')
+      writeFileSync(
+        scenario,
+        JSON.stringify({
+          nodes: 8,
+          workload: { messages: 50, duration: 2, lookups: 4 },
+          faults: [{ type: 'misbehave', fraction: 0.2 }],
+          business: { name: 'Acme Bank', customers: 0.5 },
+          settle: 30
+        })
+      )
+      const out = join(dir.path, 'out')
+      const r = await runParley(
+        ['sim', '--scenario', scenario, '--messages', '10', '--seed', '4', '--out', out, '--json'],
+        {
+          timeoutMs: 280_000
+        }
+      )
+      assert.equal(r.code, 0, r.stderr)
+      const summary = JSON.parse(r.stdout)
+      assert.equal(summary.nodes, 8)
+      assert.equal(summary.seed, 4)
+      assert.equal(summary.messages.planned, 10, 'the flag overrides the file')
+      assert.equal(summary.faults.misbehaving, 1)
+      // every message is delivered, or addressed to the misbehaving node (which drops it)
+      assert.equal(summary.messages.delivered + summary.messages.undeliverable, summary.messages.sent)
+      assert.equal(summary.messages.lost, 0)
+      assert.ok((summary.verification.verified ?? 0) >= 1, JSON.stringify(summary.verification))
+      assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).messages, summary.messages)
+      assert.ok(existsSync(join(out, 'events.csv')))
+    } finally {
+      dir.cleanup()
+    }
+  })
+
+  it('refuses a bad scenario in one line with a non-zero exit', async () => {
+    const dir = tempDir()
+    try {
+      const scenario = join(dir.path, 'bad.json')
+      writeFileSync(scenario, JSON.stringify({ nodes: 10, faults: [{ type: 'partition', at: -1 }] }))
+      const r = await runParley(['sim', '--scenario', scenario, '--out', join(dir.path, 'o')])
+      assert.equal(r.code, 1)
+      assert.equal(r.stderr.trim().split('\n').length, 1)
+      assert.match(r.stderr, /^error: invalid scenario: /)
+      const flags = await runParley(['sim', '--nodes', '0'])
+      assert.equal(flags.code, 2)
+      assert.match(flags.stderr, /--nodes must be a whole number/)
+    } finally {
+      dir.cleanup()
+    }
+  })
+})
