@@ -9,6 +9,7 @@ import { statusRecordKind, type Trust } from '../registry/index.ts'
 import { createStore, type Store } from '../store/index.ts'
 import { deriveBytes } from './rng.ts'
 import { type LinkConditions, SimNetwork, simTransport } from './simnet.ts'
+import { simTcpTransport } from './simtcp.ts'
 
 /** A DHT server that pretends to store records and keeps none (a misbehaving node). */
 class DroppingDatastore extends GuardedDatastore {
@@ -119,6 +120,7 @@ export function createCluster(init: ClusterInit) {
         ? { transport: 'memory' as const, transports: [simTransport(network)], listen: [`/memory/sim-${index}`] }
         : {
             transport: 'tcp' as const,
+            transports: [simTcpTransport(network)],
             listen: ['/ip4/127.0.0.1/tcp/0'],
             allow: ['/ip4/127.0.0.1/ipcidr/32'],
             connectionGater: gaterFor(node.peerId)

@@ -87,42 +87,28 @@ export class SimNetwork {
 
 type Pending = { at: number; run: () => void }
 
-/** One end of a simulated link. Data goes through the network's link model to the other end. */
-export class SimConnection extends AbstractMultiaddrConnection {
-  readonly network: SimNetwork
-  readonly localPeer: string
-  readonly remotePeer: string
-  other?: SimConnection
+/** What one end of a link sends, delivered after the link's delay, in order (FIFO, like TCP). */
+export class LinkQueue {
+  readonly #network: SimNetwork
   #queue: Pending[] = []
   #timer: NodeJS.Timeout | undefined
   #flushing = false
   #last = 0
 
-  constructor(init: {
-    network: SimNetwork
-    localPeer: string
-    remotePeer: string
-    remoteAddr: Multiaddr
-    direction: 'inbound' | 'outbound'
-    log: Logger
-  }) {
-    super({ remoteAddr: init.remoteAddr, direction: init.direction, log: init.log })
-    this.network = init.network
-    this.localPeer = init.localPeer
-    this.remotePeer = init.remotePeer
-    this.network.connections.add(this)
-    this.addEventListener('close', () => {
-      this.network.connections.delete(this)
-    })
+  constructor(network: SimNetwork) {
+    this.#network = network
   }
 
-  /** Queue something to happen at the far end after the link's delay, in order. */
-  #toRemote(run: () => void): void {
-    const c = this.network.conditions
-    const at = c.latencyMs === 0 && c.jitterMs === 0 && c.loss === 0 ? this.#last : this.network.arrival(this.#last)
+  push(run: () => void): void {
+    const c = this.#network.conditions
+    const at = c.latencyMs === 0 && c.jitterMs === 0 && c.loss === 0 ? this.#last : this.#network.arrival(this.#last)
     this.#last = at
     this.#queue.push({ at, run })
     this.#schedule()
+  }
+
+  get idle(): boolean {
+    return this.#queue.length === 0
   }
 
   #schedule(): void {
@@ -148,6 +134,38 @@ export class SimConnection extends AbstractMultiaddrConnection {
     const now = performance.now()
     while (this.#queue.length > 0 && this.#queue[0]!.at <= now) this.#queue.shift()!.run()
     this.#schedule()
+  }
+}
+
+/** One end of a simulated link. Data goes through the network's link model to the other end. */
+export class SimConnection extends AbstractMultiaddrConnection {
+  readonly network: SimNetwork
+  readonly localPeer: string
+  readonly remotePeer: string
+  other?: SimConnection
+  readonly #link: LinkQueue
+
+  constructor(init: {
+    network: SimNetwork
+    localPeer: string
+    remotePeer: string
+    remoteAddr: Multiaddr
+    direction: 'inbound' | 'outbound'
+    log: Logger
+  }) {
+    super({ remoteAddr: init.remoteAddr, direction: init.direction, log: init.log })
+    this.network = init.network
+    this.localPeer = init.localPeer
+    this.remotePeer = init.remotePeer
+    this.#link = new LinkQueue(init.network)
+    this.network.connections.add(this)
+    this.addEventListener('close', () => {
+      this.network.connections.delete(this)
+    })
+  }
+
+  #toRemote(run: () => void): void {
+    this.#link.push(run)
   }
 
   sendData(data: Uint8ArrayList): { sentBytes: number; canSendMore: boolean } {
