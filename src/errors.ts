@@ -4,6 +4,21 @@
  * miss, an unverified peer) are values, not errors.
  */
 
+/**
+ * The message of anything thrown: libp2p sometimes rejects with an event object (a
+ * StreamCloseEvent) rather than an Error, whose `message` is undefined.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { message?: unknown; error?: unknown; type?: unknown }
+    if (typeof e.message === 'string') return e.message
+    if (e.error instanceof Error) return e.error.message
+    if (typeof e.type === 'string') return `${e.type} event`
+  }
+  return String(err)
+}
+
 /** Base of every Parley error, so callers can tell ours from unexpected ones. */
 export class ParleyError extends Error {
   override name = 'ParleyError'

@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MSG_PROTOCOL } from '../constants.ts'
 import type { Directory } from '../directory/index.ts'
-import { PeerUnreachableError } from '../errors.ts'
+import { errorMessage, PeerUnreachableError } from '../errors.ts'
 import type { ParleyLibp2p } from '../net/index.ts'
 
 export interface DialerInit {
@@ -46,13 +46,13 @@ export function createDialer(init: DialerInit): (peerId: string, signal: AbortSi
       await learn(peerId, false, signal)
       return await node.dialProtocol(id, MSG_PROTOCOL, { signal })
     } catch (first) {
-      if (signal.aborted) throw new PeerUnreachableError(`could not reach ${peerId}: ${(first as Error).message}`)
+      if (signal.aborted) throw new PeerUnreachableError(`could not reach ${peerId}: ${errorMessage(first)}`)
       directory.invalidate(peerId)
       try {
         await learn(peerId, true, signal)
         return await node.dialProtocol(id, MSG_PROTOCOL, { signal })
       } catch (err) {
-        throw new PeerUnreachableError(`could not reach ${peerId}: ${(err as Error).message}`)
+        throw new PeerUnreachableError(`could not reach ${peerId}: ${errorMessage(err)}`)
       }
     }
   }

@@ -1,5 +1,5 @@
 import { logger } from '@libp2p/logger'
-import { ChannelClosedError, PeerUnreachableError } from '../errors.ts'
+import { ChannelClosedError, errorMessage, PeerUnreachableError } from '../errors.ts'
 import type { AckFrame, MessageClient } from '../net/index.ts'
 import type { Message, OutboxEntry, Store } from '../store/index.ts'
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts'
@@ -111,7 +111,7 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
         try {
           bytes = await init.sealPending?.(e)
         } catch (err) {
-          failure = `cannot seal: ${(err as Error).message}`
+          failure = `cannot seal: ${errorMessage(err)}`
         }
         // sealed once, stored, and from then on sent as these exact bytes
         if (bytes !== undefined && store.setEnvelope(e.messageId, bytes)) e.envelope = bytes
@@ -132,11 +132,10 @@ export function createOutboxWorker(init: OutboxWorkerInit): OutboxWorker {
       // more waiting beyond this batch?
       if (entries.length === batchSize) again.add(peerId)
     } catch (err) {
-      const e = err as Error
       const reason =
         err instanceof PeerUnreachableError || err instanceof ChannelClosedError
-          ? e.message
-          : `send failed: ${e.message}`
+          ? err.message
+          : `send failed: ${errorMessage(err)}`
       log('delivery to %s failed: %s', peerId, reason)
       retryLater(entries, reason)
     }

@@ -14,8 +14,8 @@ describe('rate limiter (token bucket per peer)', () => {
     const first = Array.from({ length: 100 }, () => rl.take('p', t))
     assert.equal(first.filter((w) => w === 0).length, 40)
     assert.ok(
-      first.slice(40).every((w) => w === 50),
-      'one token every 50 ms'
+      first.slice(40).every((w) => w === 1000),
+      'the rest wait for the one-second window to end'
     )
     // 1 s later: 20 more, not 40
     const second = Array.from({ length: 100 }, () => rl.take('p', t + 1000))
@@ -44,6 +44,18 @@ describe('rate limiter (token bucket per peer)', () => {
         assert.ok(n <= 40 + (20 * windowMs) / 1000 + 1, `${n} accepted within ${windowMs} ms`)
       }
     }
+  })
+
+  it('a flood of 100/s gets at most the burst (40) in its first second, then 20 a second (T4.3)', () => {
+    const rl = createRateLimiter({ perSecond: 20, burst: 40 })
+    const perSecond: number[] = []
+    for (let second = 0; second < 5; second++) {
+      let ok = 0
+      for (let i = 0; i < 100; i++) if (rl.take('flood', second * 1000 + i * 10) === 0) ok++
+      perSecond.push(ok)
+    }
+    assert.equal(perSecond[0], 40)
+    for (const n of perSecond.slice(1)) assert.ok(n <= 20 + 1, `${perSecond}`)
   })
 
   it('keeps a bucket per key: one flooding key does not use up another', () => {
@@ -106,7 +118,8 @@ describe('rate limit on a /parley/msg/1.0.0 server (default 20/s, burst 40)', fu
       assert.ok(ok >= 40 && ok <= 40 + Math.ceil(elapsed / 50), `${ok} accepted in ${elapsed} ms`)
       const limited = acks.filter((a) => a.status === 'rate-limited')
       assert.equal(ok + limited.length, 150)
-      assert.ok(limited.every((a) => a.retryAfterMs !== undefined && a.retryAfterMs > 0 && a.retryAfterMs <= 50))
+      // the one-second window is full: come back when it ends
+      assert.ok(limited.every((a) => a.retryAfterMs !== undefined && a.retryAfterMs > 0 && a.retryAfterMs <= 1000))
       assert.ok(limited.every((a) => a.reason === 'too many messages'))
       assert.equal(handled.get(flooder.peerId), ok, 'a rate-limited frame reached the handler')
       // another peer is not affected
