@@ -41,9 +41,10 @@ interface World {
 }
 
 const cleanups: Array<() => void | Promise<void>> = []
-afterEach(async () => {
+/** Stop messengers, close stores and remove folders made by a test (each describe below runs it after every test). */
+async function cleanup(): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c()
-})
+}
 
 function world(): World {
   const reg = new TestRegistry()
@@ -88,6 +89,8 @@ function world(): World {
 }
 
 describe('messenger verification: the verifier', () => {
+  afterEach(cleanup)
+
   it('caches a verdict (no re-check) until the status list next-update, then goes stale', () => {
     const w = world()
     const v = w.verifier()
@@ -198,6 +201,8 @@ describe('messenger verification: the verifier', () => {
 })
 
 describe('messenger verification: display rules', () => {
+  afterEach(cleanup)
+
   it('a verified business shows its attested name with the badge', () => {
     const w = world()
     const v = w.verifier()
@@ -276,6 +281,8 @@ describe('messenger verification: display rules', () => {
 })
 
 describe('messenger verification: through a messenger (never started, no network)', () => {
+  afterEach(cleanup)
+
   async function messenger(w: World, store = w.store): Promise<Messenger> {
     const m = await createMessenger({
       identity: w.self,
