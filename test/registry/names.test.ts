@@ -19,7 +19,7 @@ import {
 import { business, key, TestRegistry } from './fixtures.ts'
 
 /** Names a registry must refuse, with the reason it gives. */
-export const REFUSED_NAMES: Array<[string, string, RegExp]> = [
+const REFUSED_NAMES: Array<[string, string, RegExp]> = [
   ['Latin with a Cyrillic а', 'Acme B\u0430nk', /mixed scripts \(Latin, Cyrillic\)/],
   ['Latin with a Greek Α', '\u0391cme Bank', /mixed scripts/],
   ['Latin with a Cyrillic р', 'Pay\u0440al', /mixed scripts/],
@@ -55,7 +55,7 @@ export const REFUSED_NAMES: Array<[string, string, RegExp]> = [
 ]
 
 /** Names a registry may issue. */
-export const ACCEPTED_NAMES = [
+const ACCEPTED_NAMES = [
   'Acme Bank',
   'Café Zürich',
   "McDonald's",
