@@ -126,12 +126,18 @@ export function createVerifier(init: VerifierInit): Verifier {
     verdicts.delete(peerId)
   }
 
-  /** Names of verified businesses this node knows, to flag look-alikes. */
-  const verifiedNames = (): Array<{ peerId: string; name: string }> => {
-    const out: Array<{ peerId: string; name: string }> = []
-    for (const [peerId, v] of verdicts)
-      if (v.result.status === 'verified' && v.result.name !== undefined) out.push({ peerId, name: v.result.name })
-    return out
+  /**
+   * Verified businesses this node has seen, to flag look-alikes: kept in the store (not the verdict
+   * cache, which a trust change clears), and each still checked before it counts.
+   */
+  const lookalikeOf = (peerId: string, name: string): string | undefined => {
+    for (const { key, value } of init.store.metaWithPrefix(META_NAME)) {
+      const other = key.slice(META_NAME.length)
+      if (other === peerId || !confusable(value, name)) continue
+      const v = verify(other)
+      if (v.status === 'verified' && v.name !== undefined && confusable(v.name, name)) return v.name
+    }
+    return undefined
   }
 
   return {
@@ -173,12 +179,12 @@ export function createVerifier(init: VerifierInit): Verifier {
       const declared = init.profileName(peerId)
       if (declared === undefined) return { name: null, badge: false, source: 'none' }
       const name = sanitizeDisplayName(declared)
-      const lookalike = verifiedNames().find((v) => v.peerId !== peerId && confusable(v.name, name))
+      const lookalike = lookalikeOf(peerId, name)
       return {
         name,
         badge: false,
         source: 'profile',
-        ...(lookalike !== undefined ? { impersonationOf: lookalike.name } : {})
+        ...(lookalike !== undefined ? { impersonationOf: lookalike } : {})
       }
     },
     invalidate() {

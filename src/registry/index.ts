@@ -22,6 +22,7 @@ export {
   confusable,
   isHighlyRestrictive,
   nameSkeleton,
+  nameSkeletons,
   sanitizeDisplayName,
   scriptsOf
 } from './names.ts'

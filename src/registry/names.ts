@@ -87,19 +87,43 @@ export function isHighlyRestrictive(text: string): boolean {
   return ALLOWED_COMBINATIONS.some((allowed) => [...scripts].every((s) => allowed.has(s)))
 }
 
+/** Map look-alikes to their prototypes and fold case, repeatedly, until nothing changes. */
+function settle(text: string): string {
+  let x = text
+  for (let i = 0; i < 8; i++) {
+    const y = unhomoglyph(unhomoglyph(x).normalize('NFD').toLowerCase()).normalize('NFD')
+    if (y === x) break
+    x = y
+  }
+  return x
+}
+
 /**
- * The confusable skeleton used for comparisons: NFD, case folded, whitespace collapsed, then each
- * character mapped to its prototype from confusables.txt, then NFD again (UTS #39 §4). Case and
- * spacing are folded too, because "ACME  Bank" and "Acme Bank" name the same business.
+ * The confusable skeleton an attestation records: UTS #39's (NFD, each character mapped to its
+ * prototype from confusables.txt, NFD again), with case and spacing folded too, because "ACME
+ * Bank" and "Acme Bank" name the same business. Mapping comes before case folding, and both are
+ * repeated until nothing changes: capitals have look-alikes of their own (Cyrillic "АСМЕ",
+ * capital I for l, mathematical 𝐀) that folding first would hide.
  */
 export function nameSkeleton(name: string): string {
-  const folded = name.normalize('NFD').toLowerCase().replace(/\s+/gu, ' ').trim()
-  return unhomoglyph(folded).normalize('NFD')
+  return settle(name.normalize('NFD').replace(/\s+/gu, ' ').trim())
+}
+
+/**
+ * Both skeletons of a name: mapped first (nameSkeleton), and folded to lower case first. Some
+ * lower-case letters map to other prototypes than their capitals (Greek ε and Ε), so a
+ * comparison that must ignore case looks at both.
+ */
+export function nameSkeletons(name: string): [string, string] {
+  const spaced = name.normalize('NFD').replace(/\s+/gu, ' ').trim()
+  return [settle(spaced), settle(spaced.toLowerCase())]
 }
 
 /** True if two names could be mistaken for each other. */
 export function confusable(a: string, b: string): boolean {
-  return nameSkeleton(a) === nameSkeleton(b)
+  const [a1, a2] = nameSkeletons(a)
+  const [b1, b2] = nameSkeletons(b)
+  return a1 === b1 || a2 === b2 || a1 === b2 || a2 === b1
 }
 
 /** Why a name cannot be a verified business name, or undefined if it can. */

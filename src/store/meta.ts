@@ -19,6 +19,8 @@ export function createMeta(ctx: StoreContext) {
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
   )
   const deleteOne = db.prepare('DELETE FROM meta WHERE key = ?')
+  // keys sort as text, so every key with the prefix lies in [prefix, prefix + U+FFFF)
+  const byPrefix = db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key LIMIT ?')
 
   return {
     getMeta(key: string): string | undefined {
@@ -30,6 +32,15 @@ export function createMeta(ctx: StoreContext) {
       const k = checkKey(key)
       const v = checkString(value, 'value', MAX_META_VALUE_BYTES)
       ctx.write(() => upsert.run(k, v))
+    },
+
+    /** Entries whose key starts with `prefix` (at most `limit`, default 10,000), in key order. */
+    metaWithPrefix(prefix: string, limit = 10_000): Array<{ key: string; value: string }> {
+      const p = checkKey(prefix)
+      const n = Math.max(1, Math.min(100_000, Math.trunc(limit)))
+      return ctx.read(() =>
+        byPrefix.all(p, `${p}\uffff`, n).map((r) => ({ key: String(r.key), value: String(r.value) }))
+      )
     },
 
     deleteMeta(key: string): boolean {

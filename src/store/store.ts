@@ -112,6 +112,8 @@ export interface Store {
   getMeta(key: string): string | undefined
   setMeta(key: string, value: string): void
   deleteMeta(key: string): boolean
+  /** Node state entries whose key starts with `prefix`, in key order. */
+  metaWithPrefix(prefix: string, limit?: number): Array<{ key: string; value: string }>
 
   /** `PRAGMA integrity_check`: 'ok', or SQLite's list of problems, one per line. */
   integrityCheck(): string

@@ -265,6 +265,35 @@ describe('messenger verification: display rules', () => {
     assert.deepEqual(v.display(createIdentity().peerId), { name: null, badge: false, source: 'none' })
   })
 
+  it('the look-alike flag survives a trust change and a restart (known businesses are kept in the store)', () => {
+    const w = world()
+    const v = w.verifier()
+    v.learn(w.acme.peerId, w.reg.issue(w.acme.peerId, 'Acme Bank').bundle, 'profile')
+    assert.equal(v.verify(w.acme.peerId).status, 'verified')
+    w.profileNames.set(w.evil.peerId, 'ACME BANK')
+    // a new status list (a trust change) clears the verdict cache; a restart makes a new verifier
+    w.trust.importStatus(w.reg.status({ revoked: [] }).record)
+    v.invalidate()
+    assert.equal(v.display(w.evil.peerId).impersonationOf, 'Acme Bank')
+    const restarted = w.verifier()
+    assert.equal(restarted.display(w.evil.peerId).impersonationOf, 'Acme Bank')
+  })
+
+  it('capitals and letters from other scripts that look alike are caught too', () => {
+    const w = world()
+    const v = w.verifier()
+    v.learn(w.acme.peerId, w.reg.issue(w.acme.peerId, 'ACME BANK').bundle, 'profile')
+    assert.equal(v.verify(w.acme.peerId).status, 'verified')
+    for (const name of [
+      '\u0410\u0421\u041c\u0415 BANK',
+      '\ud835\udc00cme Bank',
+      '\ua4ee\ua4da\ua4df\ua4f0 \ua4d0\ua4ee\ua4e0\ua4d7'
+    ]) {
+      w.profileNames.set(w.evil.peerId, name)
+      assert.equal(v.display(w.evil.peerId).impersonationOf, 'ACME BANK', name)
+    }
+  })
+
   it('a look-alike is not flagged against a business whose verification lapsed (revoked)', () => {
     const w = world()
     const v = w.verifier()

@@ -9,11 +9,11 @@ import {
   type Attestation,
   AttestationBundle,
   businessNameProblem,
+  confusable,
   createStatusRecord,
   encodeRootChain,
   issueAttestation,
   leafHash,
-  nameSkeleton,
   type RegistryKeyPair,
   RootChain,
   type RootMetadata,
@@ -200,9 +200,8 @@ export function issue(home: RegistryHome, options: IssueOptions): { bundle: Uint
   const problem = businessNameProblem(options.name)
   if (problem !== undefined)
     throw new IssuanceRefusedError(`refusing the name ${JSON.stringify(options.name)}: ${problem}`, 'name')
-  const skeleton = nameSkeleton(options.name)
   const clash = home.state.issued.find(
-    (i) => i.skeleton === skeleton && i.subject !== options.subject && i.revokedAt === undefined
+    (i) => i.subject !== options.subject && i.revokedAt === undefined && confusable(i.name, options.name)
   )
   if (clash !== undefined) {
     throw new IssuanceRefusedError(
