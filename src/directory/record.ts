@@ -32,8 +32,8 @@ export const ProfileRecord = defineSchema({
   fields: {
     peer: field(1, bytes({ len: PEER_ID_BYTES })),
     seq: field(2, uint()),
-    issuedAt: field(3, uint()),
-    expiresAt: field(4, uint()),
+    issuedAt: field(3, uint(8_640_000_000_000_000)),
+    expiresAt: field(4, uint(8_640_000_000_000_000)),
     /** SignedEncryptionKey bytes. */
     encryptionKey: field(5, bytes({ max: 512 })),
     addresses: field(6, array(text(256), MAX_PROFILE_ADDRESSES)),

@@ -10,6 +10,9 @@ import {
 } from '../constants.ts'
 import { PEER_ID_BYTES } from '../identity/index.ts'
 
+/** The latest time a JavaScript Date can hold: later ones are refused when decoding. */
+const time = () => uint(8_640_000_000_000_000)
+
 /** Registry ids are 26 base32 characters (the first 16 bytes of SHA-256 of root version 1). */
 export const REGISTRY_ID_PATTERN = /^[a-z2-7]{26}$/
 const registryId = () => text(26, 26)
@@ -46,8 +49,8 @@ export const RootMetadata = defineSchema({
   fields: {
     rootVersion: field(1, uint()),
     name: field(2, text(MAX_DISPLAY_NAME_LENGTH)),
-    createdAt: field(3, uint()),
-    expiresAt: field(4, uint()),
+    createdAt: field(3, time()),
+    expiresAt: field(4, time()),
     keys: field(5, array(RegistryKey, 32)),
     root: field(6, Role),
     issuer: field(7, Role),
@@ -100,9 +103,9 @@ export const Attestation = defineSchema({
     issuerKid: field(3, kid()),
     subject: field(4, bytes({ len: PEER_ID_BYTES })),
     serial: field(5, bytes({ len: ATTESTATION_SERIAL_BYTES })),
-    issuedAt: field(6, uint()),
-    notBefore: field(7, uint()),
-    expiresAt: field(8, uint()),
+    issuedAt: field(6, time()),
+    notBefore: field(7, time()),
+    expiresAt: field(8, time()),
     name: field(9, text(MAX_DISPLAY_NAME_LENGTH, 1)),
     skeleton: field(10, text(4 * MAX_DISPLAY_NAME_LENGTH)),
     domain: optional(11, text(253)),
@@ -134,8 +137,8 @@ export const StatusList = defineSchema({
   fields: {
     registryId: field(1, registryId()),
     seq: field(2, uint()),
-    issuedAt: field(3, uint()),
-    nextUpdate: field(4, uint()),
+    issuedAt: field(3, time()),
+    nextUpdate: field(4, time()),
     revoked: field(5, array(bytes({ len: ATTESTATION_SERIAL_BYTES }), MAX_REVOKED_SERIALS)),
     /** Log size when it was made: it covers every attestation with a smaller index. */
     logSize: optional(6, uint())
