@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander'
-import { type ApiClient, createApiClient } from '../api/index.ts'
+import { type ApiClient, createApiClient } from '../api/client.ts'
 import { resolveHome } from '../identity/index.ts'
 
 /** Where the CLI reads and writes: the process's streams, or a test's buffers. */

@@ -1,13 +1,12 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { type ApiServer, createApiServer, DAEMON_FILE, type DaemonInfo } from '../api/index.ts'
 import { STORE_FILE } from '../constants.ts'
-import { ConfigError, DaemonRunningError } from '../errors.ts'
+import { ConfigError } from '../errors.ts'
 import {
   openHomeIdentity,
   type PassphraseSource,
-  PRIVATE_FILE_MODE,
   readApiToken,
   readConfig,
   writePrivateFileAtomic
@@ -15,10 +14,10 @@ import {
 import { createMessenger, type Messenger, type MessengerInit } from '../messenger/index.ts'
 import { SERVER_LIMITS, USER_LIMITS } from '../net/index.ts'
 import { createStore, type Store } from '../store/index.ts'
+import { acquireLock } from './daemon-lock.ts'
 import { readAttestation, readTrust, writeAttestation, writeTrust } from './node-files.ts'
 
 const log = logger('parley:daemon')
-const LOCK_FILE = 'daemon.lock'
 
 export interface DaemonOptions {
   home: string
@@ -40,36 +39,6 @@ export interface Daemon {
   readonly store: Store
   readonly info: DaemonInfo
   stop(): Promise<void>
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Take `<home>/daemon.lock` (O_EXCL), replacing a lock whose process is gone. */
-function acquireLock(home: string): () => void {
-  const path = join(home, LOCK_FILE)
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
-      writeSync(fd, `${process.pid}\n`)
-      closeSync(fd)
-      return () => rmSync(path, { force: true })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && pid !== process.pid) {
-        throw new DaemonRunningError(`a Parley daemon (pid ${pid}) is already running on ${home}`)
-      }
-      rmSync(path, { force: true })
-    }
-  }
-  throw new DaemonRunningError(`cannot lock ${home}`)
 }
 
 function parseHostPort(value: string): { host: string; port: number } {
@@ -151,10 +120,4 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 }
 
-/** True if a daemon seems to run on this home (a live pid in the lock file). */
-export function daemonRunning(home: string): boolean {
-  const path = join(home, LOCK_FILE)
-  if (!existsSync(path)) return false
-  const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid)
-}
+export { daemonRunning } from './daemon-lock.ts'

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { ScenarioError } from '../errors.ts'
 
 /** One timed fault. Times are seconds from the start of the workload. */
@@ -158,8 +158,12 @@ export const scenarioSchema = {
   }
 } as const
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
-const validate = ajv.compile(scenarioSchema)
+let validator: ValidateFunction | undefined
+/** Compiled on first use: every `parley` command would otherwise pay for it at start-up. */
+function validate(input: unknown): boolean {
+  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(scenarioSchema)
+  return validator(input) as boolean
+}
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
@@ -187,7 +191,7 @@ export const DEFAULT_SCENARIO: Scenario = {
 
 /** Check a scenario object and fill in defaults. Throws ScenarioError with what is wrong. */
 export function parseScenario(input: unknown): Scenario {
-  if (!validate(input)) throw new ScenarioError(`invalid scenario: ${describe(validate.errors)}`)
+  if (!validate(input)) throw new ScenarioError(`invalid scenario: ${describe(validator?.errors)}`)
   const raw = input as Partial<Scenario> & { faults?: Array<Record<string, unknown>> }
   const duration = raw.workload?.duration ?? DEFAULT_SCENARIO.workload.duration
   const faults: Fault[] = (raw.faults ?? []).map((f) => {

@@ -5,7 +5,7 @@ import { AttestationError, UsageError } from '../../../errors.ts'
 import { loadIdentity, peerIdToBytes } from '../../../identity/index.ts'
 import { decodeAttestationBundle } from '../../../registry/index.ts'
 import { type CliContext, withHome, withJson } from '../../context.ts'
-import { daemonRunning } from '../../daemon.ts'
+import { daemonRunning } from '../../daemon-lock.ts'
 import { readAttestation, writeAttestation } from '../../node-files.ts'
 
 /** `parley business attest BUNDLE`: install this business node's attestation. */

@@ -1,6 +1,5 @@
 import { Command } from 'commander'
 import { type CliContext, withJson } from '../../context.ts'
-import { runDemo } from './run.ts'
 
 /** `parley demo`: the first thing to run: real nodes on loopback, a transcript with timings. */
 export function registerDemo(program: Command, ctx: CliContext): void {
@@ -9,6 +8,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--keep', 'keep the temporary homes')
   withJson(command).action(async (options: { keep?: boolean; json?: boolean }) => {
     const lines: string[] = []
+    const { runDemo } = await import('./run.ts')
     const result = await runDemo({
       ...(options.keep === true ? { keep: true } : {}),
       print: (line) => {

@@ -2,7 +2,7 @@ import { Command } from 'commander'
 import { DEFAULT_KEY_GRACE_MS } from '../../../constants.ts'
 import { openHomeIdentity } from '../../../identity/index.ts'
 import { type CliContext, withHome, withJson } from '../../context.ts'
-import { daemonRunning } from '../../daemon.ts'
+import { daemonRunning } from '../../daemon-lock.ts'
 
 /** `parley rotate-key`: a new encryption key; old ones keep opening mail for the grace period. */
 export function registerRotateKey(program: Command, ctx: CliContext): void {

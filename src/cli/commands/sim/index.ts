@@ -1,15 +1,8 @@
 import { resolve } from 'node:path'
 import { MultiBar, Presets } from 'cli-progress'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import {
-  formatSummary,
-  type Progress,
-  parseScenario,
-  readScenarioFile,
-  runSimulation,
-  type Scenario,
-  writeReport
-} from '../../../sim/index.ts'
+import type { Progress } from '../../../sim/runner.ts'
+import { parseScenario, readScenarioFile, type Scenario } from '../../../sim/scenario.ts'
 import { type CliContext, positiveInt, withJson } from '../../context.ts'
 
 interface SimOptions {
@@ -111,6 +104,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
       if (!showBar && options.json !== true && p.phase !== lastPhase) ctx.io.stderr(`${p.phase}…\n`)
       lastPhase = p.phase
     }
+    const { runSimulation } = await import('../../../sim/simulate.ts')
+    const { formatSummary, writeReport } = await import('../../../sim/report.ts')
     let result: Awaited<ReturnType<typeof runSimulation>>
     try {
       result = await runSimulation({ scenario, onProgress })

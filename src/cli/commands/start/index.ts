@@ -1,6 +1,5 @@
 import { Command } from 'commander'
 import { type CliContext, collect, withHome } from '../../context.ts'
-import { startDaemon } from '../../daemon.ts'
 
 interface StartOptions {
   home?: string
@@ -22,6 +21,8 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .option('--server', 'always-on node limits (more connections and streams)')
   withHome(command).action(async (options: StartOptions) => {
     const home = ctx.home(options)
+    // loaded only when it runs: libp2p and fastify are most of the CLI's start-up time
+    const { startDaemon } = await import('../../daemon.ts')
     const daemon = await startDaemon({
       home,
       passphrase: () => ctx.passphrase(),

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { UsageError } from '../../../errors.ts'
 import { type CliContext, withHome, withJson } from '../../context.ts'
-import { daemonRunning } from '../../daemon.ts'
+import { daemonRunning } from '../../daemon-lock.ts'
 import { readTrust, writeTrust } from '../../node-files.ts'
 
 function readInput(path: string): Uint8Array {
