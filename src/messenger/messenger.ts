@@ -16,6 +16,7 @@ import { type EncryptionKeyPair, type Identity, peerIdToBytes } from '../identit
 import {
   createMessageClient,
   createParleyNode,
+  type DhtTuning,
   fetchAttestation,
   GuardedDatastore,
   type MessageServer,
@@ -32,7 +33,7 @@ import {
   type Trust,
   type VerificationResult
 } from '../registry/index.ts'
-import type { Contact, Conversation, ListMessagesOptions, Store } from '../store/index.ts'
+import type { Contact, Conversation, ListMessagesOptions, OutgoingMessage, Store } from '../store/index.ts'
 import type { BackoffPolicy } from './backoff.ts'
 import { createDialer } from './dialer.ts'
 import type { MessengerEvents } from './events.ts'
@@ -68,6 +69,13 @@ export interface MessengerInit {
   allow?: string[]
   /** Simulation settings on the libp2p node (no monitor pings, no-op logger). */
   lean?: boolean
+  /** Kad-DHT settings (simulation: src/sim/node-preset.ts). @default kad-dht's */
+  dht?: DhtTuning
+  /**
+   * How a profile lookup ends: `settleMs` after the first valid record, or at once when `quorum`
+   * valid records came. @default { settleMs: 250, quorum: 3, lookupTimeoutMs: 15_000 } (createDirectory's)
+   */
+  lookup?: { settleMs?: number; quorum?: number; lookupTimeoutMs?: number }
   /** Profile lifetime. @default 24 h */
   profileTtlMs?: number
   backoff?: BackoffPolicy
@@ -174,6 +182,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     ...(init.limits !== undefined ? { limits: init.limits } : {}),
     ...(init.allow !== undefined ? { allow: init.allow } : {}),
     ...(init.lean !== undefined ? { lean: init.lean } : {}),
+    ...(init.dht !== undefined ? { dht: init.dht } : {}),
     rules,
     datastore,
     start: false
@@ -205,6 +214,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     }),
     nextSeq,
     ...(init.profileTtlMs !== undefined ? { ttlMs: init.profileTtlMs } : {}),
+    ...init.lookup,
     localRecord: (key) => datastore.getRecord(key),
     cache: {
       get: (peerId) => store.getPeerRecord(peerId)?.record,
@@ -357,6 +367,25 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     if (started) directory.changed()
   }
 
+  // Group commit for sends, as for receipts: every message sealed in one turn of the event loop is
+  // committed in one fully synced transaction, and each send returns only after that commit.
+  let outgoing: Array<{ message: OutgoingMessage; resolve(): void; reject(err: Error): void }> = []
+  const commitOutgoing = (message: OutgoingMessage): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      outgoing.push({ message, resolve, reject })
+      if (outgoing.length > 1) return
+      setImmediate(() => {
+        const batch = outgoing
+        outgoing = []
+        try {
+          store.enqueueOutgoing(batch.map((b) => b.message))
+          for (const b of batch) b.resolve()
+        } catch (err) {
+          for (const b of batch) b.reject(err as Error)
+        }
+      })
+    })
+
   const send = async (to: string, body: Uint8Array, options: SendOptions = {}): Promise<SendResult> => {
     peerIdToBytes(to)
     if (to === identity.peerId) throw new UsageError('cannot send a message to yourself')
@@ -393,18 +422,16 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
             messageId
           }).bytes
     const text = contentType === ContentType.text ? new TextDecoder().decode(body) : undefined
-    store.enqueueOutgoing([
-      {
-        id,
-        from: identity.peerId,
-        to,
-        contentType,
-        body,
-        ...(text !== undefined ? { text } : {}),
-        createdAt,
-        envelope
-      }
-    ])
+    await commitOutgoing({
+      id,
+      from: identity.peerId,
+      to,
+      contentType,
+      body,
+      ...(text !== undefined ? { text } : {}),
+      createdAt,
+      envelope
+    })
     events.safeDispatchEvent('message-status', { detail: { id, to, status: 'queued' } })
     outbox.flushPeer(to)
     return { id, status: 'queued' }

@@ -10,9 +10,19 @@ export interface StoreContext {
   read<T>(fn: () => T): T
   /** Run one write transaction (one state change); SQLite errors become StoreError. */
   write<T>(fn: () => T): T
+  /**
+   * A write whose loss in a power cut is harmless (a "sent" mark: the message is resent and the
+   * receiver acks a duplicate). It commits without its own fsync; in WAL mode the next fully
+   * synced commit makes it durable too, since the WAL is flushed in order.
+   */
+  writeRelaxed<T>(fn: () => T): T
 }
 
-export function storeContext(db: DatabaseSync, now: () => number): StoreContext {
+export function storeContext(
+  db: DatabaseSync,
+  now: () => number,
+  synchronous: 'full' | 'normal' = 'full'
+): StoreContext {
   const assertOpen = (): void => {
     if (!db.isOpen) throw new StoreError('the store is closed')
   }
@@ -30,6 +40,16 @@ export function storeContext(db: DatabaseSync, now: () => number): StoreContext 
     write(fn) {
       assertOpen()
       return writeTransaction(db, fn)
+    },
+    writeRelaxed(fn) {
+      assertOpen()
+      if (synchronous === 'normal') return writeTransaction(db, fn)
+      db.exec('PRAGMA synchronous = NORMAL')
+      try {
+        return writeTransaction(db, fn)
+      } finally {
+        db.exec('PRAGMA synchronous = FULL')
+      }
     }
   }
 }

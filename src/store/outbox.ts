@@ -98,7 +98,8 @@ export function createOutbox(ctx: StoreContext, init: OutboxInit = {}) {
       const hexes = checkBatch<MessageIdInput>(ids, 'ids').map(messageIdHex)
       const t = checkTime(at, 'at')
       if (hexes.length === 0) return []
-      return ctx.write(() => {
+      // an ack lost in a power cut only means one resend, which the receiver acks as a duplicate
+      return ctx.writeRelaxed(() => {
         const changed: string[] = []
         for (const id of hexes) {
           if (setSent.run(t, id).changes > 0) changed.push(id)
@@ -127,7 +128,8 @@ export function createOutbox(ctx: StoreContext, init: OutboxInit = {}) {
       const at = checkTime(failure.at, 'at')
       const next = checkTime(failure.nextAttemptAt, 'nextAttemptAt')
       const why = errorReason(failure.error)
-      return ctx.write(() => failAttempt.run(at, why, next, hex).changes > 0)
+      // a lost attempt count only means one more attempt sooner
+      return ctx.writeRelaxed(() => failAttempt.run(at, why, next, hex).changes > 0)
     },
 
     /** Entries due at `now` and not yet past their give-up time, the longest-waiting first. */

@@ -141,7 +141,7 @@ export function createStore(init: StoreInit): Store {
   }
 
   try {
-    const ctx = storeContext(db, init.now ?? Date.now)
+    const ctx = storeContext(db, init.now ?? Date.now, synchronous)
     const store: Store = {
       path: init.path,
       schemaVersion,

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { encodeCanonical } from '../../src/codec/index.ts'
 import { ContentType, STORE_FILE } from '../../src/constants.ts'
 import { seal } from '../../src/envelope/index.ts'
 import { createIdentity, type Identity } from '../../src/identity/index.ts'
@@ -193,7 +194,11 @@ describe('messenger verification: the verifier', () => {
     const v = w.verifier()
     const real = AttestationBundle.decode(w.reg.issue(w.evil.peerId, 'Evil').bundle)
     const a = AttestationSchema.decode(real.payload)
-    const payload = AttestationSchema.encode({ ...a, issuedAt: a.issuedAt + 1, expiresAt: Number.MAX_SAFE_INTEGER })
+    // the schema refuses to encode such a time, so write the map by hand (6 issuedAt, 8 expiresAt)
+    const base = AttestationSchema.toCbor(a, 'attestation') as Map<number, unknown>
+    const payload = encodeCanonical(
+      new Map([...base, [6, a.issuedAt + 1] as [number, unknown], [8, Number.MAX_SAFE_INTEGER] as [number, unknown]])
+    )
     v.learn(w.evil.peerId, AttestationBundle.encode({ payload, signature: real.signature }), 'protocol')
     assert.equal(v.verify(w.evil.peerId).status, 'invalid')
     assert.equal(v.display(w.evil.peerId).badge, false)
