@@ -4,20 +4,14 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import type { ComponentLogger, ConnectionGater, PeerDiscovery, PrivateKey, Transport } from '@libp2p/interface'
-import {
-  type KadDHT,
-  type KadDHTInit,
-  kadDHT,
-  passthroughMapper,
-  removePrivateAddressesMapper
-} from '@libp2p/kad-dht'
+import { type KadDHT, type KadDHTInit, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import type { Datastore } from 'interface-datastore'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { DHT_PROTOCOL } from '../constants.ts'
 import type { RecordRules } from '../directory/index.ts'
