@@ -295,18 +295,34 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     store,
     now,
     onCommitted(messages) {
+      const watched = events.listenerCount('message-received') > 0
       for (const m of messages) {
-        // show the badge with the message: ask the sender for its bundle first (once an hour at most)
-        void verifier
-          .refresh(m.from, { timeoutMs: 2_000 })
-          .catch(() => verifier.verify(m.from))
-          .then((verification) => {
-            const stored = store.getMessage(m.id as string)
-            if (stored === undefined) return
-            events.safeDispatchEvent('message-received', {
-              detail: { message: messageView(stored, verification), display: verifier.display(m.from) }
-            })
-          })
+        // learn the sender's badge (asks it at most once an hour), then tell whoever listens
+        const refreshed = verifier.refresh(m.from, { timeoutMs: 2_000 }).catch(() => verifier.verify(m.from))
+        if (!watched) continue
+        void refreshed.then((verification) => {
+          const view = messageView(
+            {
+              id: m.id as string,
+              direction: 'in',
+              peer: m.from,
+              from: m.from,
+              to: m.to,
+              contentType: m.contentType,
+              text: m.text ?? null,
+              body: m.body,
+              status: 'received',
+              error: null,
+              createdAt: m.createdAt,
+              receivedAt: m.receivedAt,
+              statusAt: m.receivedAt,
+              readAt: null,
+              meta: null
+            },
+            verification
+          )
+          events.safeDispatchEvent('message-received', { detail: { message: view, display: verifier.display(m.from) } })
+        })
       }
     }
   })
