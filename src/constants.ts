@@ -46,6 +46,8 @@ export const API_TOKEN_FILE = 'api-token'
 export const MAX_KEYSTORE_BYTES = 64 * 1024
 export const MAX_CONFIG_BYTES = 256 * 1024
 export const MAX_DISPLAY_NAME_LENGTH = 64
+/** Encryption keys a node holds at once (current plus retired in their grace period): the key file's cap. */
+export const MAX_ENCRYPTION_KEYS = 64
 /** How long a retired encryption key still opens mail in flight. */
 export const DEFAULT_KEY_GRACE_MS = 14 * 24 * 60 * 60 * 1000
 /** scrypt cost for passphrase-protected key files: 2^17 * 8 * 128 B = 128 MiB, about 0.3 s here. */

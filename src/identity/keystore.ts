@@ -17,6 +17,7 @@ import {
 import {
   AAD_TYPE_KEYSTORE,
   KEYSTORE_FILE,
+  MAX_ENCRYPTION_KEYS,
   MAX_KEYSTORE_BYTES,
   SCRYPT_LOG_N,
   SCRYPT_MAX_LOG_N,
@@ -57,7 +58,7 @@ const Secrets = defineSchema({
   fields: {
     seed: field(1, bytes({ len: 32 })),
     publicKey: field(2, bytes({ len: 32 })),
-    encryptionKeys: field(3, array(StoredKey, 64))
+    encryptionKeys: field(3, array(StoredKey, MAX_ENCRYPTION_KEYS))
   }
 })
 

@@ -1,6 +1,6 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { ContentType, MAX_BODY_BYTES } from '../constants.ts'
+import { ContentType, MAX_BODY_BYTES, MAX_ENCRYPTION_KEYS } from '../constants.ts'
 import {
   createDirectory,
   createRecordRules,
@@ -597,8 +597,21 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     display: (peerId: string) => verifier.display(peerId),
     async rotateEncryptionKey() {
       identity.purgeRetiredKeys({ now: now() })
+      if (identity.encryptionKeys.length >= MAX_ENCRYPTION_KEYS) {
+        throw new UsageError(
+          `${identity.encryptionKeys.length} encryption keys are still within their grace period; rotate again once the oldest expires`
+        )
+      }
+      const previous = identity.currentEncryptionKey()
       const fresh = identity.rotateEncryptionKey({ now: now() })
-      await init.saveIdentity?.()
+      try {
+        await init.saveIdentity?.()
+      } catch (err) {
+        // not saved means not ours after a restart: never publish it
+        identity.encryptionKeys.shift()
+        delete previous.retiredAt
+        throw err
+      }
       if (started) directory.changed()
       return fresh
     }

@@ -19,6 +19,10 @@ export function checkContactName(name: unknown): string {
     throw new StoreInputError(`a contact name is 1 to ${MAX_CONTACT_NAME_LENGTH} characters`, 'name')
   }
   if (/\p{Cc}/u.test(n)) throw new StoreInputError('a contact name cannot contain control characters', 'name')
+  // bidi controls reorder what is shown; format characters (zero-width…) hide what is there
+  if (/[\p{Cf}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(n)) {
+    throw new StoreInputError('a contact name cannot contain bidi controls or invisible characters', 'name')
+  }
   if (isPeerId(n)) throw new StoreInputError('a contact name cannot be a PeerId', 'name')
   return n
 }

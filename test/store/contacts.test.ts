@@ -47,7 +47,7 @@ describe('store: contacts, directory cache, node state', () => {
     })
 
     it('refuses bad names and PeerIds', () => {
-      for (const name of ['', '   ', 'x'.repeat(65), 'tab\there', ALICE, 42]) {
+      for (const name of ['', '   ', 'x'.repeat(65), 'tab\there', 'evil\u202egnp.exe', 'zero\u200bwidth', ALICE, 42]) {
         assert.throws(() => store.addContact(name as string, ALICE), { name: 'StoreInputError', detail: 'name' })
       }
       assert.throws(() => store.addContact('ok', 'not-a-peer'), { name: 'InvalidPeerIdError', detail: 'peerId' })

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
-import { DEFAULT_KEY_GRACE_MS } from '../../../constants.ts'
+import { DEFAULT_KEY_GRACE_MS, MAX_ENCRYPTION_KEYS } from '../../../constants.ts'
+import { UsageError } from '../../../errors.ts'
 import { openHomeIdentity } from '../../../identity/index.ts'
 import { type CliContext, withHome, withJson } from '../../context.ts'
 import { daemonRunning } from '../../daemon-lock.ts'
@@ -21,6 +22,11 @@ export function registerRotateKey(program: Command, ctx: CliContext): void {
     }
     const opened = await openHomeIdentity(home, () => ctx.passphrase())
     const purged = opened.identity.purgeRetiredKeys()
+    if (opened.identity.encryptionKeys.length >= MAX_ENCRYPTION_KEYS) {
+      throw new UsageError(
+        `${opened.identity.encryptionKeys.length} encryption keys are still within their grace period; rotate again once the oldest expires`
+      )
+    }
     const fresh = opened.identity.rotateEncryptionKey()
     await opened.save()
     const data = {
