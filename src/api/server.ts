@@ -131,6 +131,7 @@ function coerceTextParts(req: FastifyRequest): void {
 
 /** A PeerId, or the PeerId of a saved contact with that name. */
 export function resolvePeerArgument(messenger: Messenger, value: string): string {
+  if (value.trim() === '') throw new UsageError('a peer is a PeerId or a contact name, not empty')
   if (isPeerId(value as unknown)) return value
   const contact = messenger.store.contactByName(value)
   if (contact === undefined) {
