@@ -75,6 +75,8 @@ export interface Directory {
   stop(): void
   /** Something in the profile changed: republish soon. */
   changed(): void
+  /** A new connection: if the last publish reached nobody, try again soon. */
+  connected(): void
   /** The record last published. */
   readonly own: VerifiedProfile | undefined
 }
@@ -179,12 +181,21 @@ export function createDirectory(init: DirectoryInit): Directory {
     return { seq, expiresAt, acks }
   }
 
-  const schedule = (ms: number): void => {
+  let dueAt = Number.POSITIVE_INFINITY
+  /** Publish in `ms`, unless a publish is already due sooner (`force`: replace it whatever). */
+  const schedule = (ms: number, force = true): void => {
     if (!running) return
+    const at = Date.now() + ms
+    if (!force && at >= dueAt) return
     clearTimeout(timer)
-    timer = setTimeout(() => void runPublish(), ms)
+    dueAt = at
+    timer = setTimeout(() => {
+      dueAt = Number.POSITIVE_INFINITY
+      void runPublish()
+    }, ms)
     timer.unref()
   }
+  let lastAcks: number | undefined
 
   let failures = 0
   const runPublish = async (): Promise<PublishResult | undefined> => {
@@ -196,6 +207,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     try {
       const result = await publishing
       failures = result.acks === 0 ? failures + 1 : 0
+      lastAcks = result.acks
       // nobody stored it (no peers yet?): retry with backoff, at most every 5 minutes
       schedule(result.acks === 0 ? Math.min(5 * 60_000, 2_000 * 2 ** failures) : ttlMs / 2)
       return result
@@ -211,6 +223,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   return {
     publish: async (options) => {
       const result = await publish(options)
+      lastAcks = result.acks
       if (running) schedule(result.acks === 0 ? 2_000 : ttlMs / 2)
       return result
     },
@@ -243,7 +256,11 @@ export function createDirectory(init: DirectoryInit): Directory {
       clearTimeout(timer)
     },
     changed() {
-      schedule(500)
+      schedule(500, false)
+    },
+    connected() {
+      // nobody stored our record last time (we knew no peers yet): a new peer is a chance
+      if (lastAcks === 0) schedule(1_000, false)
     },
     get own() {
       return own

@@ -378,6 +378,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   const onConnect = (evt: CustomEvent): void => {
     // a peer we owe messages just connected: try now, whatever the backoff says
     outbox.flushPeer(evt.detail.toString())
+    directory.connected()
   }
   const onAddresses = (): void => {
     if (started) directory.changed()
