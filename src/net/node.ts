@@ -98,6 +98,9 @@ const NOOP_LOGGER = Object.assign(() => {}, NOOP) as unknown as ReturnType<Compo
 /** A logger that does nothing, not even check whether debug is on (simulation of many nodes). */
 export const noopLogger: ComponentLogger = { forComponent: () => NOOP_LOGGER }
 
+/** Below this many connections a node dials the peers discovery reports to it. */
+const DISCOVERY_DIAL_TARGET = 8
+
 /** The libp2p key of an identity seed. */
 export async function libp2pPrivateKey(seed: Uint8Array): Promise<PrivateKey> {
   return generateKeyPairFromSeed('Ed25519', seed)
@@ -208,12 +211,20 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     node.addEventListener('stop', () => clearInterval(rejoin), { once: true })
   }
 
-  // mDNS only reports peers; dial them while we know few, so a LAN needs no configuration.
+  // mDNS only reports peers; dial them while we know few, so a LAN needs no configuration. Dials
+  // still in flight count: the DHT reports peers by the dozen in one go, and without counting them
+  // a new node dialled every peer its first query heard of.
+  const discoveryDials = new Set<string>()
   node.addEventListener('peer:discovery', (evt) => {
-    if (node.getConnections().length >= 8) return
+    if (node.getConnections().length + discoveryDials.size >= DISCOVERY_DIAL_TARGET) return
     const id = evt.detail.id
-    if (id.equals(node.peerId) || node.getConnections(id).length > 0) return
-    node.dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) }).catch(() => {})
+    const key = id.toString()
+    if (id.equals(node.peerId) || discoveryDials.has(key) || node.getConnections(id).length > 0) return
+    discoveryDials.add(key)
+    node
+      .dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) })
+      .catch(() => {})
+      .finally(() => discoveryDials.delete(key))
   })
   return node as ParleyLibp2p
 }

@@ -1,10 +1,12 @@
 /** The node factory: identity, protocols and the settings the network tests rely on. */
 import assert from 'node:assert/strict'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { DHT_PROTOCOL } from '../../src/constants.ts'
 import { createIdentity } from '../../src/identity/index.ts'
 import { type MessageServer, serveMessages, USER_LIMITS } from '../../src/net/index.ts'
 import { endsWithin, messageFrame, openRawStream } from '../helpers/msg-wire.ts'
-import { startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
+import { sleep, startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
 
 interface Internals {
   components: {
@@ -70,5 +72,26 @@ describe('createParleyNode', function () {
       assert.equal((await raw.ack()).status, 'ok')
     }
     assert.equal(client.node.getConnections(server.node.peerId).length, 1)
+  })
+
+  it('dials at most 8 of the peers discovery reports in one burst (a DHT query reports dozens at once)', async () => {
+    const others = await Promise.all(Array.from({ length: 14 }, () => startNode({ transport: 'memory' })))
+    const self = await startNode({ transport: 'memory' })
+    nodes.push(...others, self)
+    for (const o of others) {
+      await self.node.peerStore.merge(peerIdFromString(o.peerId), { multiaddrs: o.addrs.map((a) => multiaddr(a)) })
+    }
+    // all at once, before any dial has finished: the count must include dials in flight
+    for (const o of others) {
+      self.node.dispatchEvent(
+        new CustomEvent('peer:discovery', {
+          detail: { id: peerIdFromString(o.peerId), multiaddrs: o.addrs.map((a) => multiaddr(a)) }
+        })
+      )
+    }
+    await sleep(2_000)
+    const dialled = new Set(self.node.getConnections().map((c) => c.remotePeer.toString()))
+    assert.ok(dialled.size >= 1, 'discovery dialled nobody')
+    assert.ok(dialled.size <= 8, `discovery dialled ${dialled.size} of 14 peers`)
   })
 })
