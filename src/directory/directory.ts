@@ -79,6 +79,8 @@ export interface Directory {
   connected(): void
   /** The record last published. */
   readonly own: VerifiedProfile | undefined
+  /** How the last completed publish went (a simulator waits for acks before the next nodes join). */
+  readonly lastPublish: PublishResult | undefined
 }
 
 /** Publishing this node's profile and resolving others'. */
@@ -91,6 +93,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const memory = new Map<string, VerifiedProfile>()
   const inflight = new Map<string, Promise<VerifiedProfile | undefined>>()
   let own: VerifiedProfile | undefined
+  let lastPublish: PublishResult | undefined
   let timer: NodeJS.Timeout | undefined
   let running = false
   let publishing: Promise<PublishResult> | undefined
@@ -178,7 +181,8 @@ export function createDirectory(init: DirectoryInit): Directory {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
     }
     log('published profile seq %d to %d peers', seq, acks)
-    return { seq, expiresAt, acks }
+    lastPublish = { seq, expiresAt, acks }
+    return lastPublish
   }
 
   let dueAt = Number.POSITIVE_INFINITY
@@ -264,6 +268,9 @@ export function createDirectory(init: DirectoryInit): Directory {
     },
     get own() {
       return own
+    },
+    get lastPublish() {
+      return lastPublish
     }
   }
 }

@@ -85,6 +85,9 @@ export interface DhtTuning
     | 'pingNewContactMaxQueueSize'
     | 'pingOldContactConcurrency'
     | 'pingOldContactMaxQueueSize'
+    | 'networkDialTimeout'
+    | 'pingNewContactTimeout'
+    | 'pingOldContactTimeout'
   > {
   /**
    * kad-dht's routing-table refresh: a random-key lookup for every common-prefix length, at start

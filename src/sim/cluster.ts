@@ -7,6 +7,7 @@ import { createMessenger, type Messenger, type MessengerInit } from '../messenge
 import { GuardedDatastore } from '../net/index.ts'
 import { statusRecordKind, type Trust } from '../registry/index.ts'
 import { createStore, type Store } from '../store/index.ts'
+import { simulationStoreOptions } from './node-preset.ts'
 import { deriveBytes } from './rng.ts'
 import { type LinkConditions, SimNetwork, simTransport } from './simnet.ts'
 import { simTcpTransport } from './simtcp.ts'
@@ -81,7 +82,7 @@ export function createCluster(init: ClusterInit) {
       index,
       peerId: identity.peerId,
       identity,
-      store: createStore({ path: ':memory:', synchronous: 'normal' }),
+      store: createStore({ path: ':memory:', ...simulationStoreOptions() }),
       messenger: undefined,
       misbehaving: init.misbehaving.has(index)
     })

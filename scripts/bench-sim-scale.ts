@@ -1,0 +1,579 @@
+/**
+ * How far the REAL messenger scales in one process (issue #5, "Scale"): N messengers (identity,
+ * SQLite store, libp2p with Noise + Yamux + Kad-DHT, directory, inbox, outbox) on the memory
+ * transport, bootstrapped through a few seed nodes, no all-to-all dialing.
+ *
+ *   npm run bench:sim-scale -- <N> [options]
+ *
+ *   --preset sim|lean     sim = simulationNodeOptions() (src/sim/node-preset.ts); lean = only
+ *                         `lean: true` on the memory transport (the starting point)      [sim]
+ *   --seeds S             seed nodes every joining node bootstraps through                 [4]
+ *   --batch B             nodes started per batch                                          [50]
+ *   --join-wait SEC       the next batch starts once every node of this one has published
+ *                         its profile (a put some DHT server acked), or after SEC         [60]
+ *   --calm MS             ...and the event loop's median delay is below MS (up to 10 s)  [30]
+ *   --lookups L           fresh directory lookups of random peers' profiles               [200]
+ *   --lookup-concurrency  lookups in flight at once                                        [1]
+ *   --messages M          sendText to M random pairs that never talked (cold), then once
+ *                         more to each pair (warm)                                        [300]
+ *   --message-concurrency messages in flight at once                                       [4]
+ *   --form-timeout SEC    give up waiting for the network to form                          [300]
+ *   --transport memory|tcp                                                                 [memory]
+ *   --seed X              identities derive from X                                         [1]
+ *   --set path=value      override one preset field (repeatable), e.g. --set dht.alpha=3
+ *                         --set limits.maxConnections=32 --set lookup.quorum=1
+ *   --json                print the result as JSON only
+ *
+ * Phases and what is measured:
+ *  1. form: start the seeds (connected to each other), then the other nodes in batches, each given
+ *     two random seeds as bootstrap. The network is "routable" once every node's signed profile is
+ *     held by at least one OTHER node's DHT record store (read from the in-process datastores) AND a
+ *     probe of 20 fresh lookups of random profiles from random nodes all succeed. Time to form runs
+ *     from the first node's start to that point.
+ *  2. lookups: `messenger.resolve(peer, { fresh: true })`, i.e. directory.resolve past every cache:
+ *     the real kad-dht GET with the directory's record checks. Success = a verified profile came back.
+ *  3. messages: `sendText(a -> b)` until `message-received` fires on b (the real path: resolve b's
+ *     profile, seal, commit to the outbox, dial, /parley/msg/1.0.0, open, commit on b, ack). Cold =
+ *     first message between the pair (includes the lookup and the dial); warm = the second one.
+ *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
+ * CPU time (user+sys of this process) is printed next to wall time: the machine is shared, so the
+ * CPU seconds are the steadier figure.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { profileKey } from '../src/directory/index.ts'
+import { createIdentity } from '../src/identity/index.ts'
+import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
+import type { GuardedDatastore } from '../src/net/index.ts'
+import { simulationNodeOptions, simulationStoreOptions } from '../src/sim/node-preset.ts'
+import { createStore, type Store } from '../src/store/index.ts'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    preset: { type: 'string', default: 'sim' },
+    seeds: { type: 'string', default: '4' },
+    batch: { type: 'string', default: '50' },
+    lookups: { type: 'string', default: '200' },
+    'lookup-concurrency': { type: 'string', default: '1' },
+    messages: { type: 'string', default: '300' },
+    'message-concurrency': { type: 'string', default: '4' },
+    'form-timeout': { type: 'string', default: '300' },
+    'join-wait': { type: 'string', default: '60' },
+    calm: { type: 'string', default: '30' },
+    transport: { type: 'string', default: 'memory' },
+    seed: { type: 'string', default: '1' },
+    set: { type: 'string', multiple: true, default: [] },
+    json: { type: 'boolean', default: false }
+  }
+})
+
+const N = Number(positionals[0] ?? '200')
+const SEEDS = Math.min(N, Number(values.seeds))
+const BATCH = Number(values.batch)
+const LOOKUPS = Number(values.lookups)
+const LOOKUP_CONCURRENCY = Number(values['lookup-concurrency'])
+const MESSAGES = Number(values.messages)
+const MESSAGE_CONCURRENCY = Number(values['message-concurrency'])
+const FORM_TIMEOUT_MS = Number(values['form-timeout']) * 1000
+const JOIN_WAIT_MS = Number(values['join-wait']) * 1000
+const CALM_MS = Number(values.calm)
+const TRANSPORT: 'tcp' | 'memory' = values.transport === 'tcp' ? 'tcp' : 'memory'
+const PRESET = values.preset
+const JSON_ONLY = values.json
+const RUN_SEED = values.seed
+
+const say = (...args: unknown[]): void => {
+  if (!JSON_ONLY) console.log(...args)
+}
+
+// --- small helpers -------------------------------------------------------------------------------
+
+/** A deterministic stream of numbers in [0, 1) (xorshift over a hash of the run seed). */
+function rngFrom(label: string): () => number {
+  const h = createHash('sha256').update(`bench-sim-scale/${RUN_SEED}/${label}`).digest()
+  let s = h.readUInt32LE(0) || 1
+  return () => {
+    s ^= s << 13
+    s >>>= 0
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    return s / 4294967296
+  }
+}
+const seedOf = (i: number): Uint8Array =>
+  new Uint8Array(createHash('sha256').update(`bench-sim-scale/${RUN_SEED}/node/${i}`).digest())
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+function summary(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b)
+  const r = (x: number): number => Math.round(x * 10) / 10
+  return {
+    n: s.length,
+    p50: r(quantile(s, 0.5)),
+    p90: r(quantile(s, 0.9)),
+    p99: r(quantile(s, 0.99)),
+    max: r(s.at(-1) ?? Number.NaN)
+  }
+}
+const cpuSeconds = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+const rssMB = (): number => process.memoryUsage.rss() / 2 ** 20
+const heapMB = (): number => process.memoryUsage().heapUsed / 2 ** 20
+
+/** Run `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        await fn(items[i]!, i)
+      }
+    })
+  )
+}
+
+// --- the network ---------------------------------------------------------------------------------
+
+interface SimNode {
+  i: number
+  messenger: Messenger
+  store: Store
+  peerId: string
+  selfQueried: Promise<void>
+}
+
+const dir = mkdtempSync(join('/dev/shm', 'parley-bench-sim-'))
+const runId = `${process.pid}-${Date.now().toString(36)}`
+const nodes: SimNode[] = []
+
+function nodeInit(i: number, bootstrap: string[]): Omit<MessengerInit, 'identity' | 'store'> {
+  const listen = TRANSPORT === 'memory' ? [`/memory/bench-sim-${runId}-${i}`] : ['/ip4/127.0.0.1/tcp/0']
+  if (PRESET === 'lean') {
+    return { transport: TRANSPORT, listen, mdns: false, lean: true, bootstrap, allow: ['/ip4/127.0.0.1/ipcidr/32'] }
+  }
+  const options = { ...simulationNodeOptions(), transport: TRANSPORT }
+  for (const [path, value] of OVERRIDES) setPath(options as Record<string, unknown>, path, value)
+  return { ...options, listen, bootstrap }
+}
+
+/** `--set a.b=value`: numbers, true/false and JSON are parsed, anything else stays a string. */
+const OVERRIDES: Array<[string, unknown]> = (values.set as string[]).map((kv) => {
+  const at = kv.indexOf('=')
+  const raw = kv.slice(at + 1)
+  let value: unknown = raw
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    // a plain string
+  }
+  return [kv.slice(0, at), value]
+})
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let o = target
+  for (const p of parts.slice(0, -1)) {
+    if (typeof o[p] !== 'object' || o[p] === null) o[p] = {}
+    o = o[p] as Record<string, unknown>
+  }
+  o[parts.at(-1)!] = value
+}
+
+async function startNode(i: number, bootstrap: string[]): Promise<SimNode> {
+  const identity = createIdentity({ seed: seedOf(i) })
+  const store = createStore({
+    path: join(dir, `node-${i}.db`),
+    ...(PRESET === 'lean' ? { synchronous: 'normal' as const } : simulationStoreOptions())
+  })
+  const messenger = await createMessenger({ identity, store, ...nodeInit(i, bootstrap) })
+  // the first self-query (kad-dht runs it by itself after start)
+  const selfQueried = new Promise<void>((resolve) => {
+    const done = (): void => {
+      messenger.node.removeEventListener('kad-dht:query:self' as never, done)
+      resolve()
+    }
+    messenger.node.addEventListener('kad-dht:query:self' as never, done)
+    setTimeout(done, 10_000).unref()
+  })
+  if (process.env.BENCH_TRACE !== undefined) traceNode(messenger)
+  await messenger.start()
+  return { i, messenger, store, peerId: identity.peerId, selfQueried }
+}
+
+const trace: Record<string, number> = {}
+function traceNode(m: Messenger): void {
+  const inc = (k: string): void => {
+    trace[k] = (trace[k] ?? 0) + 1
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
+  const cm = (m.node as any).components.connectionManager
+  const open = cm.openConnection.bind(cm)
+  cm.openConnection = (peer: unknown, options?: unknown) => {
+    const connected = m.node.getConnections(peer as never).length > 0
+    if (!connected) {
+      const frames = (new Error().stack ?? '').split('\n').slice(2)
+      const rest = frames.filter(
+        (f) =>
+          !f.includes('connection-manager') && !f.includes('libp2p/dist/src/libp2p.js') && !f.includes('node:internal')
+      )
+      const who = rest.slice(0, Number(process.env.BENCH_TRACE_DEPTH ?? 1)).join(' < ') || '?'
+      inc(
+        `dial ${who
+          .replace(/\s+at /g, ' ')
+          .replace(/file:\/\/\/work\/main\/node_modules\//g, '')
+          .slice(0, 400)}`
+      )
+    }
+    return open(peer, options)
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
+  const net = (m.node.services.dht as any).network
+  for (const fn of ['sendRequest', 'sendMessage']) {
+    const orig = net[fn].bind(net)
+    net[fn] = async function* (to: unknown, msg: { type: string }, options: unknown) {
+      inc(`kad ${fn} ${msg.type}`)
+      try {
+        for await (const ev of orig(to, msg, options)) {
+          if (ev.name === 'QUERY_ERROR') inc(`kad ${fn} ${msg.type} error ${String(ev.error?.name)}`)
+          yield ev
+        }
+      } catch (err) {
+        inc(`kad ${fn} ${msg.type} threw ${(err as Error).name}`)
+        throw err
+      }
+    }
+  }
+  m.node.addEventListener('connection:close', () => inc('connection:close'))
+  m.node.addEventListener('connection:open', () => inc('connection:open'))
+}
+if (process.env.BENCH_TRACE !== undefined) {
+  setInterval(() => {
+    console.log(JSON.stringify(trace, null, 1))
+    for (const k of Object.keys(trace)) delete trace[k]
+  }, Number(process.env.BENCH_TRACE)).unref()
+}
+
+/** The DHT record store inside a messenger's libp2p node (not public: read for measurement only). */
+function datastoreOf(m: Messenger): GuardedDatastore {
+  return (m.node as unknown as { components: { datastore: GuardedDatastore } }).components.datastore
+}
+
+/** How many OTHER nodes hold each node's profile record. */
+async function replicaCounts(): Promise<number[]> {
+  const keys = nodes.map((n) => profileKey(n.peerId))
+  const counts = new Array<number>(nodes.length).fill(0)
+  for (const holder of nodes) {
+    const ds = datastoreOf(holder.messenger)
+    for (let j = 0; j < nodes.length; j++) {
+      if (j === holder.i) continue
+      if ((await ds.getRecord(keys[j]!)) !== undefined) counts[j]!++
+    }
+  }
+  return counts
+}
+
+function connectionStats(): { mean: number; max: number; total: number } {
+  let total = 0
+  let max = 0
+  for (const n of nodes) {
+    const c = n.messenger.node.getConnections().length
+    total += c
+    max = Math.max(max, c)
+  }
+  return { mean: Math.round((total / nodes.length) * 10) / 10, max, total }
+}
+
+function routingTableStats(): { mean: number; min: number } {
+  let total = 0
+  let min = Number.POSITIVE_INFINITY
+  for (const n of nodes) {
+    const size = (n.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+    total += size
+    min = Math.min(min, size)
+  }
+  return { mean: Math.round((total / nodes.length) * 10) / 10, min }
+}
+
+/** Fresh lookups of random peers' profiles from random nodes; ms per lookup, undefined = not found. */
+async function lookups(count: number, concurrency: number, label: string): Promise<Array<number | undefined>> {
+  const rand = rngFrom(label)
+  const pairs = Array.from({ length: count }, () => {
+    const a = Math.floor(rand() * nodes.length)
+    let b = Math.floor(rand() * (nodes.length - 1))
+    if (b >= a) b++
+    return [nodes[a]!, nodes[b]!] as const
+  })
+  const out: Array<number | undefined> = new Array(count)
+  await pool(pairs, concurrency, async ([a, b], i) => {
+    const t0 = performance.now()
+    const p = await a.messenger
+      .resolve(b.peerId, { fresh: true, signal: AbortSignal.timeout(30_000) })
+      .catch(() => undefined)
+    out[i] = p !== undefined && p.peerId === b.peerId ? performance.now() - t0 : undefined
+  })
+  return out
+}
+
+/** Message latency from sendText to message-received, for `count` random pairs, twice each. */
+async function messages(count: number, concurrency: number): Promise<{ cold: number[]; warm: number[]; lost: number }> {
+  const rand = rngFrom('messages')
+  const used = new Set<string>()
+  const pairs: Array<[SimNode, SimNode]> = []
+  while (pairs.length < count && used.size < nodes.length * (nodes.length - 1)) {
+    const a = Math.floor(rand() * nodes.length)
+    let b = Math.floor(rand() * (nodes.length - 1))
+    if (b >= a) b++
+    const k = `${a}/${b}`
+    if (used.has(k) || used.has(`${b}/${a}`)) continue
+    used.add(k)
+    pairs.push([nodes[a]!, nodes[b]!])
+  }
+  const waiting = new Map<string, (t: number) => void>()
+  const listeners = new Map<SimNode, (evt: CustomEvent) => void>()
+  for (const n of new Set(pairs.map(([, b]) => b))) {
+    const l = (evt: CustomEvent): void => {
+      waiting.get(evt.detail.message.text)?.(performance.now())
+    }
+    listeners.set(n, l)
+    n.messenger.addEventListener('message-received', l as never)
+  }
+  let lost = 0
+  const one = async (a: SimNode, b: SimNode, text: string): Promise<number | undefined> => {
+    const got = new Promise<number | undefined>((resolve) => {
+      waiting.set(text, resolve)
+      setTimeout(() => resolve(undefined), 60_000).unref()
+    })
+    const t0 = performance.now()
+    await a.messenger.sendText(b.peerId, text)
+    const t1 = await got
+    waiting.delete(text)
+    if (t1 === undefined) lost++
+    return t1 === undefined ? undefined : t1 - t0
+  }
+  const cold: number[] = []
+  const warm: number[] = []
+  await pool(pairs, concurrency, async ([a, b], i) => {
+    const c = await one(a, b, `cold ${i} ${a.i}->${b.i}`)
+    if (c !== undefined) cold.push(c)
+    const w = await one(a, b, `warm ${i} ${a.i}->${b.i}`)
+    if (w !== undefined) warm.push(w)
+  })
+  for (const [n, l] of listeners) n.messenger.removeEventListener('message-received', l as never)
+  return { cold, warm, lost }
+}
+
+// --- run -----------------------------------------------------------------------------------------
+
+// keep the process alive while lookups wait on unref'd timers (a node whose routing table is empty
+// waits for a peer with nothing else scheduled)
+const keepAlive = setInterval(() => {}, 1_000)
+const loop = monitorEventLoopDelay({ resolution: 20 })
+loop.enable()
+const rssStart = rssMB()
+const t0 = performance.now()
+const cpu0 = cpuSeconds()
+say(
+  `bench-sim-scale: ${N} nodes, preset ${PRESET}${OVERRIDES.map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('')}, ${TRANSPORT}, ${SEEDS} seeds, batches of ${BATCH}; ` +
+    `node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${(
+      await import('node:os')
+    )
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`
+)
+
+// seeds: each dials the ones before it
+for (let i = 0; i < SEEDS; i++) {
+  const boot = nodes.flatMap((n) => n.messenger.addresses().slice(0, 1))
+  nodes.push(await startNode(i, boot))
+}
+const seedAddrs = nodes.map((n) => n.messenger.addresses()[0]!)
+const pickSeeds = rngFrom('bootstrap')
+/** Poll until `check()` holds or `ms` passed; false on timeout. */
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const until = performance.now() + ms
+  while (!check()) {
+    if (performance.now() > until) return false
+    await sleep(100)
+  }
+  return true
+}
+/** Wait until the event loop's median delay over 500 ms is below `ms` (or `maxMs` passed); returns that median. */
+async function waitCalm(ms: number, maxMs: number): Promise<number> {
+  const until = performance.now() + maxMs
+  for (;;) {
+    const h = monitorEventLoopDelay({ resolution: 10 })
+    h.enable()
+    await sleep(500)
+    h.disable()
+    const p50 = h.percentile(50) / 1e6
+    if (p50 < ms || performance.now() > until) return p50
+  }
+}
+const stamp = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`
+for (let start = SEEDS; start < N; start += BATCH) {
+  const batch: Promise<SimNode>[] = []
+  for (let i = start; i < Math.min(N, start + BATCH); i++) {
+    const a = Math.floor(pickSeeds() * SEEDS)
+    const b = (a + 1 + Math.floor(pickSeeds() * (SEEDS - 1))) % SEEDS
+    batch.push(startNode(i, SEEDS > 1 ? [seedAddrs[a]!, seedAddrs[b]!] : [seedAddrs[0]!]))
+  }
+  const started = await Promise.all(batch)
+  nodes.push(...started)
+  // pacing: the next batch joins once this one's profiles are stored and the event loop is calm again
+  const published = await waitFor(
+    () => started.every((n) => (n.messenger.directory.lastPublish?.acks ?? 0) > 0),
+    JOIN_WAIT_MS
+  )
+  const calm = await waitCalm(CALM_MS, 10_000)
+  const c = connectionStats()
+  say(
+    `  ${stamp()}: ${nodes.length} started${published ? '' : ` (${started.filter((n) => (n.messenger.directory.lastPublish?.acks ?? 0) === 0).length} of the batch not published yet)`}, ` +
+      `connections/node ${c.mean} (max ${c.max}), event loop delay p50 ${calm.toFixed(0)} ms, rss ${rssMB().toFixed(0)} MB, cpu ${(cpuSeconds() - cpu0).toFixed(0)} s`
+  )
+}
+const tStarted = performance.now()
+say(`all ${N} started in ${((tStarted - t0) / 1000).toFixed(1)} s`)
+
+// wait until every profile is held by another node and a probe of lookups succeeds
+let formed = false
+let replicas: number[] = []
+while (performance.now() - t0 < FORM_TIMEOUT_MS) {
+  replicas = await replicaCounts()
+  const missing = replicas.filter((r) => r === 0).length
+  if (missing === 0) {
+    const probe = await lookups(20, 4, `probe-${Math.round(performance.now())}`)
+    const failed = probe.filter((x) => x === undefined).length
+    const c = connectionStats()
+    say(`  ${stamp()}: every profile stored; probe ${20 - failed}/20 found; connections/node ${c.mean}`)
+    if (failed === 0) {
+      formed = true
+      break
+    }
+  } else {
+    const c = connectionStats()
+    say(`  ${stamp()}: ${missing} profiles not stored anywhere yet; connections/node ${c.mean} (max ${c.max})`)
+  }
+  await sleep(2_000)
+}
+if (process.env.BENCH_TRACE !== undefined) {
+  for (const n of nodes.filter((x) => (x.messenger.directory.lastPublish?.acks ?? 0) === 0).slice(0, 10)) {
+    // biome-ignore lint/suspicious/noExplicitAny: debugging
+    const dht = n.messenger.node.services.dht as any
+    console.log(
+      `unpublished node ${n.i}: lastPublish ${JSON.stringify(n.messenger.directory.lastPublish)} rt ${dht.routingTable.size} conns ${n.messenger.node.getConnections().length} ` +
+        `selfQueryPending ${dht.querySelf.querySelfPromise !== undefined} initialSelfRan ${dht.querySelf.initialQuerySelfHasRun === undefined} ` +
+        `rtQueue ${dht.routingTable.routingTableUpdateQueue.size} pingQueue ${dht.routingTable.pingNewContactQueue.size}`
+    )
+  }
+}
+const tFormed = performance.now()
+const cpuFormed = cpuSeconds()
+const formS = (tFormed - t0) / 1000
+say(
+  `${formed ? 'routable' : 'NOT routable'} after ${formS.toFixed(1)} s wall, ${(cpuFormed - cpu0).toFixed(1)} s CPU; ` +
+    `replicas per profile p50 ${summary(replicas).p50} min ${Math.min(...replicas)}`
+)
+
+if (process.env.BENCH_PROFILE_IDLE !== undefined) {
+  // debugging: a CPU profile of 20 s with no workload, to see what the network does by itself
+  const { Session } = await import('node:inspector/promises')
+  const { writeFileSync } = await import('node:fs')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  const c = cpuSeconds()
+  await sleep(20_000)
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(process.env.BENCH_PROFILE_IDLE, JSON.stringify(profile))
+  say(`idle 20 s: ${(cpuSeconds() - c).toFixed(1)} s CPU; profile in ${process.env.BENCH_PROFILE_IDLE}`)
+}
+
+const cpuL0 = cpuSeconds()
+const tl0 = performance.now()
+const looked = await lookups(LOOKUPS, LOOKUP_CONCURRENCY, 'lookups')
+const lookupMs = looked.filter((x): x is number => x !== undefined)
+const lookupStats = { ...summary(lookupMs), ok: lookupMs.length, of: LOOKUPS }
+const lookupCpuMs = ((cpuSeconds() - cpuL0) * 1000) / LOOKUPS
+say(
+  `lookups: ${lookupMs.length}/${LOOKUPS} found; ms p50 ${lookupStats.p50} p90 ${lookupStats.p90} p99 ${lookupStats.p99} max ${lookupStats.max}` +
+    ` (${((performance.now() - tl0) / 1000).toFixed(1)} s, ${lookupCpuMs.toFixed(0)} ms CPU per lookup)`
+)
+
+const cpuM0 = cpuSeconds()
+const tm0 = performance.now()
+const msg = await messages(MESSAGES, MESSAGE_CONCURRENCY)
+const coldStats = summary(msg.cold)
+const warmStats = summary(msg.warm)
+say(
+  `messages cold (first to a peer: lookup + dial + deliver): ${msg.cold.length}/${MESSAGES}; ms p50 ${coldStats.p50} p90 ${coldStats.p90} p99 ${coldStats.p99} max ${coldStats.max}`
+)
+say(
+  `messages warm (second to the same peer):              ${msg.warm.length}/${MESSAGES}; ms p50 ${warmStats.p50} p90 ${warmStats.p90} p99 ${warmStats.p99} max ${warmStats.max}` +
+    ` (${((performance.now() - tm0) / 1000).toFixed(1)} s, ${(cpuSeconds() - cpuM0).toFixed(1)} s CPU, lost ${msg.lost})`
+)
+
+globalThis.gc?.()
+await sleep(500)
+const rss = rssMB()
+const conns = connectionStats()
+const rt = routingTableStats()
+const result = {
+  nodes: N,
+  preset: PRESET,
+  overrides: Object.fromEntries(OVERRIDES),
+  transport: TRANSPORT,
+  seeds: SEEDS,
+  batch: BATCH,
+  routable: formed,
+  formS: Math.round(formS * 10) / 10,
+  startS: Math.round(((tStarted - t0) / 1000) * 10) / 10,
+  formCpuS: Math.round((cpuFormed - cpu0) * 10) / 10,
+  lookupMs: lookupStats,
+  lookupCpuMsEach: Math.round(lookupCpuMs),
+  messageMs: { cold: coldStats, warm: warmStats, lost: msg.lost },
+  rssMB: {
+    total: Math.round(rss),
+    perNode: Math.round(((rss - rssStart) / N) * 100) / 100,
+    startMB: Math.round(rssStart)
+  },
+  heapMB: Math.round(heapMB()),
+  connectionsPerNode: conns,
+  routingTable: rt,
+  eventLoopDelayMs: { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6) },
+  totalS: Math.round((performance.now() - t0) / 1000),
+  cpuS: Math.round(cpuSeconds() - cpu0)
+}
+say(
+  `rss ${result.rssMB.total} MB (${result.rssMB.perNode} MB per node over the ${result.rssMB.startMB} MB at start), heap ${result.heapMB} MB; ` +
+    `connections/node ${conns.mean} (max ${conns.max}); routing table mean ${rt.mean} min ${rt.min}; ` +
+    `event loop delay p50 ${result.eventLoopDelayMs.p50} ms p99 ${result.eventLoopDelayMs.p99} ms`
+)
+if (JSON_ONLY) console.log(JSON.stringify(result))
+else console.log(`RESULT ${JSON.stringify(result)}`)
+
+// shut down (bounded: a stuck stop must not hang the benchmark)
+await Promise.race([Promise.allSettled(nodes.map((n) => n.messenger.stop())), sleep(20_000)])
+for (const n of nodes) {
+  try {
+    n.store.close()
+  } catch {
+    // already closed
+  }
+}
+rmSync(dir, { recursive: true, force: true })
+clearInterval(keepAlive)
+process.exit(formed ? 0 : 1)

@@ -1,0 +1,51 @@
+import type { MessengerInit } from '../messenger/index.ts'
+import { USER_LIMITS } from '../net/index.ts'
+import type { StoreInit } from '../store/index.ts'
+
+/** Messenger settings a simulation may set (the rest is per node: identity, store, addresses). */
+export type SimulationNodeOptions = Omit<MessengerInit, 'identity' | 'store' | 'listen' | 'bootstrap'>
+
+/**
+ * The settings every simulated node runs with. The protocol is production's: the same Kad-DHT (K,
+ * alpha, disjoint paths), records, envelopes, acks and outbox. What changes, and why it does not
+ * change what is measured (README, "What the simulator changes"):
+ * - `lean`: no connection monitor (it pings every connection every 10 s: with hundreds of nodes on
+ *   one thread that is pure load, and a missed ping no longer closes anything in production either)
+ *   and a logger that does nothing (debug's per-logger isatty() was 7 % of CPU).
+ * - connection limits fit one process holding every node: no per-host inbound rate limit (every
+ *   peer is 127.0.0.1 or in memory) and more pending upgrades, since the whole network joins at once.
+ * - DHT timeouts start at 10 s instead of adapting down to the measured round trip: in one process
+ *   a reply waits for a CPU shared by every node, which no real node does, and an adaptive timeout
+ *   reads that queueing as a dead peer and starts the query again elsewhere (more load, more delay).
+ * - no routing-table refresh at start (kad-dht runs a lookup per bucket when a node starts and every
+ *   5 minutes after): a thousand nodes starting together turn it into a storm that a real network,
+ *   whose nodes start at different times, never sees. Self-queries still fill the table.
+ * - outbox retry backoff 0.5–5 s instead of 1 s–5 min, so a run of minutes shows redelivery.
+ * - status lists (verified businesses) refreshed hourly: nothing in a run changes them sooner.
+ * - stores in memory with synchronous=normal: a run measures the network, not the disk.
+ */
+export function simulationNodeOptions(): SimulationNodeOptions {
+  const patient = { minTimeout: 10_000, maxTimeout: 30_000 }
+  return {
+    lean: true,
+    limits: {
+      ...USER_LIMITS,
+      inboundConnectionThreshold: 1e9,
+      maxIncomingPendingConnections: 1_000,
+      maxConnections: 200
+    },
+    dht: {
+      tableRefresh: false,
+      networkDialTimeout: patient,
+      pingNewContactTimeout: patient,
+      pingOldContactTimeout: patient
+    },
+    backoff: { baseMs: 500, capMs: 5_000 },
+    statusRefreshMs: 60 * 60_000
+  }
+}
+
+/** Store settings for a simulated node. */
+export function simulationStoreOptions(): Pick<StoreInit, 'synchronous'> {
+  return { synchronous: 'normal' }
+}
