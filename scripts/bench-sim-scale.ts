@@ -255,6 +255,34 @@ function traceNode(m: Messenger): void {
       }
     }
   }
+  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
+  const kb = (m.node.services.dht as any).routingTable.kb
+  const kbAdd = kb.add.bind(kb)
+  kb.add = (peerId: never, options: unknown) => {
+    const connected = m.node.getConnections(peerId).length > 0
+    const frames = (new Error().stack ?? '').split('\n').slice(2, 2 + Number(process.env.BENCH_TRACE_DEPTH ?? 1))
+    inc(
+      `kb.add connected=${connected} ${frames
+        .map((f) => f.trim().replace(/.*node_modules\//, ''))
+        .join(' < ')
+        .slice(0, 300)}`
+    )
+    return kbAdd(peerId, options)
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
+  const rt = (m.node.services.dht as any).routingTable
+  const q = rt.queueRoutingTableUpdate.bind(rt)
+  rt.queueRoutingTableUpdate = (peerId: never, options: unknown) => {
+    const connected = m.node.getConnections(peerId).length > 0
+    const frames = (new Error().stack ?? '').split('\n').slice(2, 2 + Number(process.env.BENCH_TRACE_DEPTH ?? 1))
+    inc(
+      `queueRTU connected=${connected} ${frames
+        .map((f) => f.trim().replace(/.*node_modules\//, ''))
+        .join(' < ')
+        .slice(0, 300)}`
+    )
+    return q(peerId, options)
+  }
   m.node.addEventListener('connection:close', () => inc('connection:close'))
   m.node.addEventListener('connection:open', () => inc('connection:open'))
 }
@@ -504,7 +532,19 @@ if (process.env.BENCH_PROFILE_IDLE !== undefined) {
 
 const cpuL0 = cpuSeconds()
 const tl0 = performance.now()
+// debugging: a CPU profile of the lookup phase
+const lookupSession =
+  process.env.BENCH_PROFILE_LOOKUPS !== undefined ? new (await import('node:inspector/promises')).Session() : undefined
+if (lookupSession !== undefined) {
+  lookupSession.connect()
+  await lookupSession.post('Profiler.enable')
+  await lookupSession.post('Profiler.start')
+}
 const looked = await lookups(LOOKUPS, LOOKUP_CONCURRENCY, 'lookups')
+if (lookupSession !== undefined) {
+  const { profile } = await lookupSession.post('Profiler.stop')
+  ;(await import('node:fs')).writeFileSync(process.env.BENCH_PROFILE_LOOKUPS!, JSON.stringify(profile))
+}
 const lookupMs = looked.filter((x): x is number => x !== undefined)
 const lookupStats = { ...summary(lookupMs), ok: lookupMs.length, of: LOOKUPS }
 const lookupCpuMs = ((cpuSeconds() - cpuL0) * 1000) / LOOKUPS

@@ -3,7 +3,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, ConnectionGater, PeerDiscovery, PrivateKey, Transport } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, PeerDiscovery, PeerId, PrivateKey, Transport } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { memory } from '@libp2p/memory'
@@ -190,6 +190,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     start: false
   })
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
+  addOnlyConnectedPeersToRoutingTable(node.services.dht, (peer) => node.getConnections(peer).length > 0)
   if (init.start ?? true) await node.start()
 
   if (dialAtStart.length > 0) {
@@ -240,4 +241,23 @@ function disableTableRefresh(dht: KadDHT): void {
     throw new Error('kad-dht has no routingTableRefresh.afterStart: cannot turn the table refresh off')
   }
   refresh.afterStart = () => {}
+}
+
+/**
+ * kad-dht puts every peer a DHT response names into its routing-table queue and dials it to check
+ * it is alive. That lets any responder make us dial twenty addresses of its choosing per reply, and
+ * it drives every node towards a connection to every peer that fits its table (in a 30-node
+ * simulation, 590 of 595 connections came from it). Like go-libp2p-kad-dht, add only peers we are
+ * connected to: those that answered us or connected to us. Peers merely named in replies are still
+ * queried by the lookup that heard of them, and join the table when they answer.
+ */
+function addOnlyConnectedPeersToRoutingTable(dht: KadDHT, connected: (peer: PeerId) => boolean): void {
+  const table = (dht as unknown as { routingTable?: { queueRoutingTableUpdate?: unknown } }).routingTable
+  if (table === undefined || typeof table.queueRoutingTableUpdate !== 'function') {
+    throw new Error('kad-dht has no routingTable.queueRoutingTableUpdate: cannot restrict routing-table updates')
+  }
+  const queue = table.queueRoutingTableUpdate.bind(table) as (peer: PeerId, options?: unknown) => void
+  table.queueRoutingTableUpdate = (peer: PeerId, options?: unknown) => {
+    if (connected(peer)) queue(peer, options)
+  }
 }

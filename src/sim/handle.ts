@@ -13,7 +13,7 @@ export interface ClusterHandle {
   start(index: number, bootstrap: string[]): Promise<string>
   stop(index: number): Promise<void>
   isUp(index: number): boolean
-  /** Whether node i has published its profile at least once. */
+  /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
   published(index: number): Promise<boolean>
   peerId(index: number): string
   /** Send a text; resolves with the message id and the wall-clock time it was handed to the node. */
@@ -77,7 +77,7 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     },
     stop: (i) => cluster.stop(i),
     isUp: (i) => node(i).messenger !== undefined,
-    published: async (i) => node(i).messenger?.directory.own !== undefined,
+    published: async (i) => (node(i).messenger?.directory.lastPublish?.acks ?? 0) > 0,
     peerId: (i) => node(i).peerId,
     peerIds: () => new Map([...cluster.nodes].map(([i, n]) => [i, n.peerId])),
     async send(from, to, text) {

@@ -198,10 +198,15 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     progress.phase = 'forming'
     const rest = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !plan.seeds.includes(i))
     const batch = run.batch ?? 50
+    const formDeadline = now() + s.warmup * 1000
     for (let i = 0; i < rest.length; i += batch) {
-      await Promise.all(rest.slice(i, i + batch).map((n) => handle.start(n, seedAddrs)))
+      const joining = rest.slice(i, i + batch)
+      await Promise.all(joining.map((n) => handle.start(n, seedAddrs)))
       progress.started = Math.min(s.nodes, plan.seeds.length + i + batch)
       report()
+      // pacing: the next batch joins once this one's profiles are stored somewhere. Joining all at
+      // once makes every node's first queries compete for the one CPU, time out and start over.
+      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS))
     }
     await waitRoutable(handle, s, plan)
     formationS = (now() - t0) / 1000
@@ -359,6 +364,19 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   return { summary, messages: records, lookups, plan }
 }
 
+/** Longest wait for one batch of joining nodes to publish before the next batch starts. */
+const BATCH_JOIN_WAIT_MS = 60_000
+
+/** Wait until every node in `nodes` has a stored profile, or `deadline` passed. */
+async function waitPublished(handle: ClusterHandle, nodes: number[], deadline: number): Promise<void> {
+  let waiting = nodes
+  while (now() < deadline && waiting.length > 0) {
+    const done = await Promise.all(waiting.map((i) => handle.published(i)))
+    waiting = waiting.filter((_, k) => !done[k])
+    if (waiting.length > 0) await sleep(200)
+  }
+}
+
 /**
  * Wait until the network is routable: every node has published its profile, and lookups of a
  * sample of random nodes from random nodes all succeed (bounded by the scenario's warm-up time).
@@ -367,12 +385,7 @@ async function waitRoutable(handle: ClusterHandle, s: Scenario, plan: Plan): Pro
   const deadline = now() + s.warmup * 1000
   const rng = derive(s.seed, 'warmup')
   const all = Array.from({ length: s.nodes }, (_, i) => i)
-  let waiting = all
-  while (now() < deadline && waiting.length > 0) {
-    const done = await Promise.all(waiting.map((i) => handle.published(i)))
-    waiting = waiting.filter((_, k) => !done[k])
-    if (waiting.length > 0) await sleep(200)
-  }
+  await waitPublished(handle, all, deadline)
   const honest = all.filter((i) => !plan.misbehaving.includes(i))
   while (now() < deadline) {
     const probes = Array.from({ length: Math.min(10, honest.length) }, () => {

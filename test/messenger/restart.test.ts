@@ -95,7 +95,11 @@ describe('directory and dialer after a restart on new addresses', function () {
       forB.some((c) => c.fresh),
       `the dialer never resolved past the cache: ${JSON.stringify(forB)}`
     )
-    assert.equal(a.messenger.directory.cached(b.peerId)?.seq, fresh.seq, 'the fresh profile was not cached')
-    assert.equal(a.messenger.directory.cached(b.peerId)?.name, 'Bob v2')
+    // one of the restarted B's profiles, not necessarily the newest: B2 may have published twice
+    // (at start, and again once connected) and a lookup ends at the first records it finds
+    const cached = a.messenger.directory.cached(b.peerId)
+    assert.ok(cached !== undefined && cached.seq > before.seq, `the fresh profile was not cached: ${cached?.seq}`)
+    assert.equal(cached.name, 'Bob v2')
+    assert.deepEqual(cached.addresses.map(portOf).sort(), newPorts.sort())
   })
 })
