@@ -35,6 +35,9 @@ export interface ParleyNodeInit {
   bootstrap?: string[]
   /** Find peers on the LAN. @default true */
   mdns?: boolean
+  /** More peer-discovery sources: like mDNS's, the peers they report are dialled while the node has few connections. */
+  // biome-ignore lint/suspicious/noExplicitAny: libp2p's discovery factories take different component sets
+  discovery?: Array<(components: any) => PeerDiscovery>
   /** `tcp` (TCP + WebSockets, production) or `memory` (simulation, tests). @default 'tcp' */
   transport?: 'tcp' | 'memory'
   /**
@@ -119,10 +122,20 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   // @libp2p/bootstrap only accepts IP/DNS multiaddrs; memory and simulated addresses are dialled at start instead
   const dialAtStart = transport === 'tcp' && init.transports === undefined ? [] : (init.bootstrap ?? [])
+  // peers mDNS (and init.discovery) report are dialled (below); peers the DHT names in replies are not
+  let dialDiscovered: (id: PeerId) => void = () => {}
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const dialling = (factory: (components: any) => PeerDiscovery) => (components: any) => {
+    const discovery = factory(components)
+    discovery.addEventListener('peer', (evt) => dialDiscovered(evt.detail.id))
+    return discovery
+  }
   if (init.bootstrap !== undefined && init.bootstrap.length > 0 && dialAtStart.length === 0) {
+    // it dials the peers of its list itself
     peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
   }
-  if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(mdns({ interval: 10_000 }))
+  if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(dialling(mdns({ interval: 10_000 })))
+  for (const source of init.discovery ?? []) peerDiscovery.push(dialling(source))
 
   const { tableRefresh: _, ...tuning } = init.dht ?? {}
   const streamOptions = {
@@ -189,8 +202,23 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     ...(init.logger !== undefined ? { logger: init.logger } : init.lean === true ? { logger: noopLogger } : {}),
     start: false
   })
+  // mDNS only reports peers; dial them while we know few, so a LAN needs no
+  // configuration. Dials still in flight count: a burst of reports would otherwise dial them all.
+  // Peers the DHT names in its replies are not dialled here: a responder could point our dials
+  // anywhere, and lookups query the peers they hear of anyway.
+  const discoveryDials = new Set<string>()
+  dialDiscovered = (id) => {
+    if (node.status === 'stopping' || node.status === 'stopped') return
+    if (node.getConnections().length + discoveryDials.size >= DISCOVERY_DIAL_TARGET) return
+    const key = id.toString()
+    if (id.equals(node.peerId) || discoveryDials.has(key) || node.getConnections(id).length > 0) return
+    discoveryDials.add(key)
+    node
+      .dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) })
+      .catch(() => {})
+      .finally(() => discoveryDials.delete(key))
+  }
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
-  addOnlyConnectedPeersToRoutingTable(node.services.dht, (peer) => node.getConnections(peer).length > 0)
   if (init.start ?? true) await node.start()
 
   if (dialAtStart.length > 0) {
@@ -215,21 +243,6 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     node.addEventListener('stop', () => clearInterval(rejoin), { once: true })
   }
 
-  // mDNS only reports peers; dial them while we know few, so a LAN needs no configuration. Dials
-  // still in flight count: the DHT reports peers by the dozen in one go, and without counting them
-  // a new node dialled every peer its first query heard of.
-  const discoveryDials = new Set<string>()
-  node.addEventListener('peer:discovery', (evt) => {
-    if (node.getConnections().length + discoveryDials.size >= DISCOVERY_DIAL_TARGET) return
-    const id = evt.detail.id
-    const key = id.toString()
-    if (id.equals(node.peerId) || discoveryDials.has(key) || node.getConnections(id).length > 0) return
-    discoveryDials.add(key)
-    node
-      .dial(id, { signal: AbortSignal.timeout(limits.dialTimeout) })
-      .catch(() => {})
-      .finally(() => discoveryDials.delete(key))
-  })
   return node as ParleyLibp2p
 }
 
@@ -241,23 +254,4 @@ function disableTableRefresh(dht: KadDHT): void {
     throw new Error('kad-dht has no routingTableRefresh.afterStart: cannot turn the table refresh off')
   }
   refresh.afterStart = () => {}
-}
-
-/**
- * kad-dht puts every peer a DHT response names into its routing-table queue and dials it to check
- * it is alive. That lets any responder make us dial twenty addresses of its choosing per reply, and
- * it drives every node towards a connection to every peer that fits its table (in a 30-node
- * simulation, 590 of 595 connections came from it). Like go-libp2p-kad-dht, add only peers we are
- * connected to: those that answered us or connected to us. Peers merely named in replies are still
- * queried by the lookup that heard of them, and join the table when they answer.
- */
-function addOnlyConnectedPeersToRoutingTable(dht: KadDHT, connected: (peer: PeerId) => boolean): void {
-  const table = (dht as unknown as { routingTable?: { queueRoutingTableUpdate?: unknown } }).routingTable
-  if (table === undefined || typeof table.queueRoutingTableUpdate !== 'function') {
-    throw new Error('kad-dht has no routingTable.queueRoutingTableUpdate: cannot restrict routing-table updates')
-  }
-  const queue = table.queueRoutingTableUpdate.bind(table) as (peer: PeerId, options?: unknown) => void
-  table.queueRoutingTableUpdate = (peer: PeerId, options?: unknown) => {
-    if (connected(peer)) queue(peer, options)
-  }
 }

@@ -16,7 +16,8 @@ import {
   GuardedDatastore,
   type MessageClient,
   type NodeLimits,
-  type ParleyLibp2p
+  type ParleyLibp2p,
+  type ParleyNodeInit
 } from '../../src/net/index.ts'
 import { createStore, type Store } from '../../src/store/index.ts'
 
@@ -65,6 +66,7 @@ export interface TestNodeInit {
   dhtServer?: boolean
   limits?: NodeLimits
   listen?: string[]
+  discovery?: ParleyNodeInit['discovery']
 }
 
 let memoryCounter = 0
@@ -88,7 +90,8 @@ export async function startNode(init: TestNodeInit = {}): Promise<TestNode> {
     datastore,
     ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
     ...(init.dhtServer !== undefined ? { dhtServer: init.dhtServer } : {}),
-    ...(init.limits !== undefined ? { limits: init.limits } : {})
+    ...(init.limits !== undefined ? { limits: init.limits } : {}),
+    ...(init.discovery !== undefined ? { discovery: init.discovery } : {})
   })
   const peerId = node.peerId.toString()
   return {
