@@ -42,3 +42,21 @@ export function processIo(): CliIo {
       })
   }
 }
+
+let strayRejectionsHandled = false
+/**
+ * A long-running node (`parley start`, `parley sim`) survives a promise rejection nobody handled:
+ * libp2p's internals leak a few (a kad-dht liveness ping racing another on one connection), and
+ * Node's default would end every node in the process for it. It is reported on stderr, once per kind.
+ */
+export function surviveStrayRejections(report: (line: string) => void): void {
+  if (strayRejectionsHandled) return
+  strayRejectionsHandled = true
+  const seen = new Set<string>()
+  process.on('unhandledRejection', (reason) => {
+    const what = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)
+    if (seen.has(what) || seen.size > 100) return
+    seen.add(what)
+    report(`parley: ignored an unhandled rejection (${what.slice(0, 300)})\n`)
+  })
+}

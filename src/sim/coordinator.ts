@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
-import type { ClusterHandle } from './handle.ts'
+import type { ClusterHandle, SimStats } from './handle.ts'
 import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
 import type { LinkConditions } from './simnet.ts'
 
@@ -17,7 +17,7 @@ export type WorkerCall =
   | { op: 'partition'; groups: number[] | undefined }
   | { op: 'link'; conditions: LinkConditions }
   | { op: 'verify'; from: number; target: number }
-  | { op: 'stats' }
+  | { op: 'stats'; reset?: boolean }
   | { op: 'stopAll' }
 
 export interface WorkerInitMessage {
@@ -133,11 +133,15 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       await everyone({ op: 'link', conditions })
     },
     verify: (from, target) => call(of(from), { op: 'verify', from, target }),
-    async stats() {
-      const all = await everyone<{ rss: number; bytesSent: number }>({ op: 'stats' })
+    async stats(options = {}) {
+      const all = await everyone<SimStats>({ op: 'stats', reset: options.reset === true })
       return {
         rss: all.reduce((a, b) => a + b.rss, 0) + process.memoryUsage().rss,
-        bytesSent: all.reduce((a, b) => a + b.bytesSent, 0)
+        bytesSent: all.reduce((a, b) => a + b.bytesSent, 0),
+        loopDelayMs: {
+          p50: Math.max(0, ...all.map((s) => s.loopDelayMs.p50)),
+          p99: Math.max(0, ...all.map((s) => s.loopDelayMs.p99))
+        }
       }
     },
     async stopAll() {

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simTrust } from './business.ts'
 import { createCluster, peerIdOfNode } from './cluster.ts'
@@ -23,9 +24,19 @@ export interface ClusterHandle {
   partition(groups: number[] | undefined): Promise<void>
   setLink(conditions: LinkConditions): Promise<void>
   verify(from: number, target: number): Promise<string>
-  /** RSS (bytes, all processes) and bytes sent on simulated links. */
-  stats(): Promise<{ rss: number; bytesSent: number }>
+  /**
+   * RSS (bytes, all processes), bytes sent on simulated links, and how late the event loop ran
+   * since the last `reset` (the worst process): the nodes share a CPU, and a loop running late
+   * means latencies include queueing for it that no real node would see.
+   */
+  stats(options?: { reset?: boolean }): Promise<SimStats>
   stopAll(): Promise<void>
+}
+
+export interface SimStats {
+  rss: number
+  bytesSent: number
+  loopDelayMs: { p50: number; p99: number }
 }
 
 export interface LocalHandleInit {
@@ -44,6 +55,8 @@ export interface LocalHandleInit {
 /** The nodes in this process. */
 export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds(): Map<number, string> } {
   const customers = new Set(init.business?.customers ?? [])
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
   const cluster = createCluster({
     seed: init.seed,
     indices: init.indices ?? Array.from({ length: init.nodes }, (_, i) => i),
@@ -104,10 +117,15 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
       const v = await up(from).verifyPeer(peerIdOf(target), { refresh: true })
       return v.status
     },
-    async stats() {
-      return { rss: process.memoryUsage().rss, bytesSent: cluster.network.bytesSent }
+    async stats(options = {}) {
+      const loopDelayMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 }
+      if (options.reset === true) loopDelay.reset()
+      return { rss: process.memoryUsage().rss, bytesSent: cluster.network.bytesSent, loopDelayMs }
     },
-    stopAll: () => cluster.stopAll()
+    async stopAll() {
+      loopDelay.disable()
+      await cluster.stopAll()
+    }
   }
 
   function peerIdOf(i: number): string {

@@ -129,7 +129,8 @@ export function formatSummary(s: Summary): string {
     `messages   ${m.delivered}/${m.sent} delivered, ${m.lost} lost, ${m.duplicates} duplicates${m.undeliverable > 0 ? `, ${m.undeliverable} to misbehaving nodes` : ''}${m.planned > m.sent ? `, ${m.planned - m.sent} never sent` : ''}`,
     `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
     `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}`,
-    `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`
+    `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
+    `cpu        event loop late by p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms during the workload${s.eventLoopDelayMs.p50 > 50 ? ' (CPU saturated: latencies include waiting for it; try fewer messages, fewer nodes or --workers)' : ''}`
   ]
   const f = s.faults
   if (f.churned + f.partitions + f.misbehaving + f.linkChanges > 0) {

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simRegistry } from './business.ts'
 import { peerIdOfNode } from './cluster.ts'
-import { type ClusterHandle, localHandle } from './handle.ts'
+import { type ClusterHandle, localHandle, type SimStats } from './handle.ts'
 import { distribution } from './metrics.ts'
 import { type FaultEvent, makePlan, messageText, type Plan } from './plan.ts'
 import { derive } from './rng.ts'
@@ -52,6 +52,11 @@ export interface Summary {
   lookupMs: ReturnType<typeof distribution> & { ok: number; failed: number }
   bytesSent: number
   rssMB: { total: number; perNode: number }
+  /**
+   * How late the event loop ran from the workload's start to the end (the worst process). The
+   * nodes share the machine's CPUs: well above ~50 ms, latencies include queueing for the CPU.
+   */
+  eventLoopDelayMs: { p50: number; p99: number }
   durationS: number
   formationS: number
   faults: { churned: number; partitions: number; misbehaving: number; linkChanges: number }
@@ -186,7 +191,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = []
   const pendingSends = new Map<number, number[]>()
   let formationS = 0
-  let stats = { rss: 0, bytesSent: 0 }
+  let stats: SimStats = { rss: 0, bytesSent: 0, loopDelayMs: { p50: 0, p99: 0 } }
 
   try {
     // --- forming: seeds first, then everyone else in batches, bootstrapping through the seeds
@@ -215,6 +220,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     // --- the workload and the faults, on the clock
     progress.phase = 'running'
     report()
+    await handle.stats({ reset: true })
     workloadStart = now()
     const send = (seq: number): void => {
       const m = plan.messages[seq]!
@@ -354,6 +360,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     },
     bytesSent: stats.bytesSent,
     rssMB: { total: Math.round(stats.rss / 1048576), perNode: Math.round((stats.rss / 1048576 / s.nodes) * 100) / 100 },
+    eventLoopDelayMs: { p50: Math.round(stats.loopDelayMs.p50), p99: Math.round(stats.loopDelayMs.p99) },
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
     faults: summaryFaults,

@@ -29,7 +29,7 @@ async function answer(c: WorkerCall): Promise<unknown> {
     case 'verify':
       return handle.verify(c.from, c.target)
     case 'stats':
-      return handle.stats()
+      return handle.stats({ reset: c.reset === true })
     case 'stopAll':
       await handle.stopAll()
       setTimeout(() => process.exit(0), 50)

@@ -31,6 +31,12 @@ describe('sim: runs with real nodes', function () {
       const summary = JSON.parse(readFileSync(join(dir.path, 'summary.json'), 'utf8'))
       for (const key of ['nodes', 'seed', 'messages', 'latencyMs', 'lookupMs', 'bytesSent', 'rssMB', 'durationS'])
         assert.ok(key in summary, key)
+      // the event loop's lateness during the workload, in ms (a 12-node run never waits seconds)
+      assert.ok(summary.eventLoopDelayMs.p99 >= summary.eventLoopDelayMs.p50, JSON.stringify(summary.eventLoopDelayMs))
+      assert.ok(
+        summary.eventLoopDelayMs.p50 >= 0 && summary.eventLoopDelayMs.p99 < 5_000,
+        JSON.stringify(summary.eventLoopDelayMs)
+      )
       const rows = readFileSync(join(dir.path, 'events.csv'), 'utf8').trim().split('\n')
       assert.match(rows[0]!, /^seq,from,to,/)
       assert.equal(rows.length, 31)

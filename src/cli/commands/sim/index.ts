@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import type { Progress } from '../../../sim/runner.ts'
 import { parseScenario, readScenarioFile, type Scenario } from '../../../sim/scenario.ts'
 import { type CliContext, positiveInt, withJson } from '../../context.ts'
+import { surviveStrayRejections } from '../../io.ts'
 
 interface SimOptions {
   nodes?: number
@@ -104,6 +105,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       if (!showBar && options.json !== true && p.phase !== lastPhase) ctx.io.stderr(`${p.phase}…\n`)
       lastPhase = p.phase
     }
+    surviveStrayRejections((line) => ctx.io.stderr(line))
     const { runSimulation } = await import('../../../sim/simulate.ts')
     const { formatSummary, writeReport } = await import('../../../sim/report.ts')
     let result: Awaited<ReturnType<typeof runSimulation>>

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { type CliContext, collect, withHome } from '../../context.ts'
+import { surviveStrayRejections } from '../../io.ts'
 
 interface StartOptions {
   home?: string
@@ -22,6 +23,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
   withHome(command).action(async (options: StartOptions) => {
     const home = ctx.home(options)
     // loaded only when it runs: libp2p and fastify are most of the CLI's start-up time
+    surviveStrayRejections((line) => ctx.io.stderr(line))
     const { startDaemon } = await import('../../daemon.ts')
     const daemon = await startDaemon({
       home,
