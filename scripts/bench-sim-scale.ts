@@ -38,10 +38,14 @@
  *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
  * CPU time (user+sys of this process) is printed next to wall time: the machine is shared, so the
  * CPU seconds are the steadier figure.
+ *
+ * Investigation hooks (environment): BENCH_TRACE=MS prints, every MS, who opened connections and
+ * how many DHT requests of each kind were sent and failed; BENCH_TRACE_DEPTH=K keeps K stack frames
+ * per dial; BENCH_PROFILE_IDLE=FILE and BENCH_PROFILE_LOOKUPS=FILE write CPU profiles of 20 idle
+ * seconds after formation and of the lookup phase.
  */
-import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -50,8 +54,11 @@ import { profileKey } from '../src/directory/index.ts'
 import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
 import type { GuardedDatastore } from '../src/net/index.ts'
+import { distribution } from '../src/sim/metrics.ts'
 import { simulationNodeOptions, simulationStoreOptions } from '../src/sim/node-preset.ts'
+import { derive, deriveBytes, type Rng } from '../src/sim/rng.ts'
 import { createStore, type Store } from '../src/store/index.ts'
+import { machine } from './bench-common.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -94,36 +101,13 @@ const say = (...args: unknown[]): void => {
 
 // --- small helpers -------------------------------------------------------------------------------
 
-/** A deterministic stream of numbers in [0, 1) (xorshift over a hash of the run seed). */
-function rngFrom(label: string): () => number {
-  const h = createHash('sha256').update(`bench-sim-scale/${RUN_SEED}/${label}`).digest()
-  let s = h.readUInt32LE(0) || 1
-  return () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 4294967296
-  }
-}
-const seedOf = (i: number): Uint8Array =>
-  new Uint8Array(createHash('sha256').update(`bench-sim-scale/${RUN_SEED}/node/${i}`).digest())
+/** A seeded stream per purpose (the simulator's own derivation), so runs with one seed repeat. */
+const rngFrom = (label: string): Rng => derive(`bench-sim-scale/${RUN_SEED}`, label)
+const seedOf = (i: number): Uint8Array => deriveBytes(`bench-sim-scale/${RUN_SEED}`, `node/${i}`)
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}
-function summary(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number } {
-  const s = [...samples].sort((a, b) => a - b)
-  const r = (x: number): number => Math.round(x * 10) / 10
-  return {
-    n: s.length,
-    p50: r(quantile(s, 0.5)),
-    p90: r(quantile(s, 0.9)),
-    p99: r(quantile(s, 0.99)),
-    max: r(s.at(-1) ?? Number.NaN)
-  }
+/** The simulator's distribution, with the sample count. */
+function summary(samples: number[]): ReturnType<typeof distribution> & { n: number } {
+  return { ...distribution(samples), n: samples.length }
 }
 const cpuSeconds = (): number => {
   const u = process.cpuUsage()
@@ -152,7 +136,6 @@ interface SimNode {
   messenger: Messenger
   store: Store
   peerId: string
-  selfQueried: Promise<void>
 }
 
 const dir = mkdtempSync(join('/dev/shm', 'parley-bench-sim-'))
@@ -198,18 +181,9 @@ async function startNode(i: number, bootstrap: string[]): Promise<SimNode> {
     ...(PRESET === 'lean' ? { synchronous: 'normal' as const } : simulationStoreOptions())
   })
   const messenger = await createMessenger({ identity, store, ...nodeInit(i, bootstrap) })
-  // the first self-query (kad-dht runs it by itself after start)
-  const selfQueried = new Promise<void>((resolve) => {
-    const done = (): void => {
-      messenger.node.removeEventListener('kad-dht:query:self' as never, done)
-      resolve()
-    }
-    messenger.node.addEventListener('kad-dht:query:self' as never, done)
-    setTimeout(done, 10_000).unref()
-  })
   if (process.env.BENCH_TRACE !== undefined) traceNode(messenger)
   await messenger.start()
-  return { i, messenger, store, peerId: identity.peerId, selfQueried }
+  return { i, messenger, store, peerId: identity.peerId }
 }
 
 const trace: Record<string, number> = {}
@@ -232,7 +206,7 @@ function traceNode(m: Messenger): void {
       inc(
         `dial ${who
           .replace(/\s+at /g, ' ')
-          .replace(/file:\/\/\/work\/main\/node_modules\//g, '')
+          .replace(/file:\/\/\S*node_modules\//g, '')
           .slice(0, 400)}`
       )
     }
@@ -254,34 +228,6 @@ function traceNode(m: Messenger): void {
         throw err
       }
     }
-  }
-  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
-  const kb = (m.node.services.dht as any).routingTable.kb
-  const kbAdd = kb.add.bind(kb)
-  kb.add = (peerId: never, options: unknown) => {
-    const connected = m.node.getConnections(peerId).length > 0
-    const frames = (new Error().stack ?? '').split('\n').slice(2, 2 + Number(process.env.BENCH_TRACE_DEPTH ?? 1))
-    inc(
-      `kb.add connected=${connected} ${frames
-        .map((f) => f.trim().replace(/.*node_modules\//, ''))
-        .join(' < ')
-        .slice(0, 300)}`
-    )
-    return kbAdd(peerId, options)
-  }
-  // biome-ignore lint/suspicious/noExplicitAny: debugging hook
-  const rt = (m.node.services.dht as any).routingTable
-  const q = rt.queueRoutingTableUpdate.bind(rt)
-  rt.queueRoutingTableUpdate = (peerId: never, options: unknown) => {
-    const connected = m.node.getConnections(peerId).length > 0
-    const frames = (new Error().stack ?? '').split('\n').slice(2, 2 + Number(process.env.BENCH_TRACE_DEPTH ?? 1))
-    inc(
-      `queueRTU connected=${connected} ${frames
-        .map((f) => f.trim().replace(/.*node_modules\//, ''))
-        .join(' < ')
-        .slice(0, 300)}`
-    )
-    return q(peerId, options)
   }
   m.node.addEventListener('connection:close', () => inc('connection:close'))
   m.node.addEventListener('connection:open', () => inc('connection:open'))
@@ -338,8 +284,8 @@ function routingTableStats(): { mean: number; min: number } {
 async function lookups(count: number, concurrency: number, label: string): Promise<Array<number | undefined>> {
   const rand = rngFrom(label)
   const pairs = Array.from({ length: count }, () => {
-    const a = Math.floor(rand() * nodes.length)
-    let b = Math.floor(rand() * (nodes.length - 1))
+    const a = rand.int(nodes.length)
+    let b = rand.int(nodes.length - 1)
     if (b >= a) b++
     return [nodes[a]!, nodes[b]!] as const
   })
@@ -360,8 +306,8 @@ async function messages(count: number, concurrency: number): Promise<{ cold: num
   const used = new Set<string>()
   const pairs: Array<[SimNode, SimNode]> = []
   while (pairs.length < count && used.size < nodes.length * (nodes.length - 1)) {
-    const a = Math.floor(rand() * nodes.length)
-    let b = Math.floor(rand() * (nodes.length - 1))
+    const a = rand.int(nodes.length)
+    let b = rand.int(nodes.length - 1)
     if (b >= a) b++
     const k = `${a}/${b}`
     if (used.has(k) || used.has(`${b}/${a}`)) continue
@@ -414,10 +360,7 @@ const t0 = performance.now()
 const cpu0 = cpuSeconds()
 say(
   `bench-sim-scale: ${N} nodes, preset ${PRESET}${OVERRIDES.map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('')}, ${TRANSPORT}, ${SEEDS} seeds, batches of ${BATCH}; ` +
-    `node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${(
-      await import('node:os')
-    )
-      .loadavg()
+    `${machine()}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`
 )
@@ -454,8 +397,8 @@ const stamp = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`
 for (let start = SEEDS; start < N; start += BATCH) {
   const batch: Promise<SimNode>[] = []
   for (let i = start; i < Math.min(N, start + BATCH); i++) {
-    const a = Math.floor(pickSeeds() * SEEDS)
-    const b = (a + 1 + Math.floor(pickSeeds() * (SEEDS - 1))) % SEEDS
+    const a = pickSeeds.int(SEEDS)
+    const b = (a + 1 + pickSeeds.int(Math.max(1, SEEDS - 1))) % SEEDS
     batch.push(startNode(i, SEEDS > 1 ? [seedAddrs[a]!, seedAddrs[b]!] : [seedAddrs[0]!]))
   }
   const started = await Promise.all(batch)
@@ -496,17 +439,6 @@ while (performance.now() - t0 < FORM_TIMEOUT_MS) {
   }
   await sleep(2_000)
 }
-if (process.env.BENCH_TRACE !== undefined) {
-  for (const n of nodes.filter((x) => (x.messenger.directory.lastPublish?.acks ?? 0) === 0).slice(0, 10)) {
-    // biome-ignore lint/suspicious/noExplicitAny: debugging
-    const dht = n.messenger.node.services.dht as any
-    console.log(
-      `unpublished node ${n.i}: lastPublish ${JSON.stringify(n.messenger.directory.lastPublish)} rt ${dht.routingTable.size} conns ${n.messenger.node.getConnections().length} ` +
-        `selfQueryPending ${dht.querySelf.querySelfPromise !== undefined} initialSelfRan ${dht.querySelf.initialQuerySelfHasRun === undefined} ` +
-        `rtQueue ${dht.routingTable.routingTableUpdateQueue.size} pingQueue ${dht.routingTable.pingNewContactQueue.size}`
-    )
-  }
-}
 const tFormed = performance.now()
 const cpuFormed = cpuSeconds()
 const formS = (tFormed - t0) / 1000
@@ -515,36 +447,33 @@ say(
     `replicas per profile p50 ${summary(replicas).p50} min ${Math.min(...replicas)}`
 )
 
-if (process.env.BENCH_PROFILE_IDLE !== undefined) {
-  // debugging: a CPU profile of 20 s with no workload, to see what the network does by itself
+/** Run `fn`, writing a CPU profile of it to `file` when one is asked for. */
+async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (file === undefined) return fn()
   const { Session } = await import('node:inspector/promises')
-  const { writeFileSync } = await import('node:fs')
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
   await session.post('Profiler.start')
+  try {
+    return await fn()
+  } finally {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(file, JSON.stringify(profile))
+    session.disconnect()
+  }
+}
+
+if (process.env.BENCH_PROFILE_IDLE !== undefined) {
+  // 20 s with no workload: what the network does by itself
   const c = cpuSeconds()
-  await sleep(20_000)
-  const { profile } = await session.post('Profiler.stop')
-  writeFileSync(process.env.BENCH_PROFILE_IDLE, JSON.stringify(profile))
+  await profiled(process.env.BENCH_PROFILE_IDLE, () => sleep(20_000))
   say(`idle 20 s: ${(cpuSeconds() - c).toFixed(1)} s CPU; profile in ${process.env.BENCH_PROFILE_IDLE}`)
 }
 
 const cpuL0 = cpuSeconds()
 const tl0 = performance.now()
-// debugging: a CPU profile of the lookup phase
-const lookupSession =
-  process.env.BENCH_PROFILE_LOOKUPS !== undefined ? new (await import('node:inspector/promises')).Session() : undefined
-if (lookupSession !== undefined) {
-  lookupSession.connect()
-  await lookupSession.post('Profiler.enable')
-  await lookupSession.post('Profiler.start')
-}
-const looked = await lookups(LOOKUPS, LOOKUP_CONCURRENCY, 'lookups')
-if (lookupSession !== undefined) {
-  const { profile } = await lookupSession.post('Profiler.stop')
-  ;(await import('node:fs')).writeFileSync(process.env.BENCH_PROFILE_LOOKUPS!, JSON.stringify(profile))
-}
+const looked = await profiled(process.env.BENCH_PROFILE_LOOKUPS, () => lookups(LOOKUPS, LOOKUP_CONCURRENCY, 'lookups'))
 const lookupMs = looked.filter((x): x is number => x !== undefined)
 const lookupStats = { ...summary(lookupMs), ok: lookupMs.length, of: LOOKUPS }
 const lookupCpuMs = ((cpuSeconds() - cpuL0) * 1000) / LOOKUPS

@@ -199,7 +199,6 @@ export function createDirectory(init: DirectoryInit): Directory {
     }, ms)
     timer.unref()
   }
-  let lastAcks: number | undefined
 
   let failures = 0
   const runPublish = async (): Promise<PublishResult | undefined> => {
@@ -211,7 +210,6 @@ export function createDirectory(init: DirectoryInit): Directory {
     try {
       const result = await publishing
       failures = result.acks === 0 ? failures + 1 : 0
-      lastAcks = result.acks
       // nobody stored it (no peers yet?): retry with backoff, at most every 5 minutes
       schedule(result.acks === 0 ? Math.min(5 * 60_000, 2_000 * 2 ** failures) : ttlMs / 2)
       return result
@@ -227,7 +225,6 @@ export function createDirectory(init: DirectoryInit): Directory {
   return {
     publish: async (options) => {
       const result = await publish(options)
-      lastAcks = result.acks
       if (running) schedule(result.acks === 0 ? 2_000 : ttlMs / 2)
       return result
     },
@@ -264,7 +261,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     },
     connected() {
       // nobody stored our record last time (we knew no peers yet): a new peer is a chance
-      if (lastAcks === 0) schedule(1_000, false)
+      if (lastPublish?.acks === 0) schedule(1_000, false)
     },
     get own() {
       return own

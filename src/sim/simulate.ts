@@ -1,17 +1,11 @@
-import type { MessengerInit } from '../messenger/index.ts'
 import { simulationNodeOptions } from './node-preset.ts'
 import { type RunInit, type RunResult, runInProcess } from './runner.ts'
-
-/** The settings of every simulated node (what they change from production, and why: node-preset.ts). */
-export function baseNodeOptions(): Partial<MessengerInit> {
-  return simulationNodeOptions()
-}
 
 /** Run a scenario: in this process, or spread over worker processes when it asks for workers. */
 export async function runSimulation(
   init: Omit<RunInit, 'nodeOptions'> & { nodeOptions?: RunInit['nodeOptions'] }
 ): Promise<RunResult> {
-  const nodeOptions = init.nodeOptions ?? baseNodeOptions()
+  const nodeOptions = init.nodeOptions ?? simulationNodeOptions()
   if (init.scenario.workers > 0) {
     const { runWithWorkers } = await import('./coordinator.ts')
     return runWithWorkers({ ...init, nodeOptions })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { baseNodeOptions, makePlan, parseScenario, runSimulation, writeReport } from '../../src/sim/index.ts'
+import { makePlan, parseScenario, runSimulation, simulationNodeOptions, writeReport } from '../../src/sim/index.ts'
 import { tempDir } from '../helpers/cli.ts'
 
 describe('sim: runs with real nodes', function () {
@@ -67,7 +67,7 @@ describe('sim: runs with real nodes', function () {
     })
     const r = await runSimulation({
       scenario,
-      nodeOptions: { ...baseNodeOptions(), backoff: { baseMs: 200, capMs: 2_000 } }
+      nodeOptions: { ...simulationNodeOptions(), backoff: { baseMs: 200, capMs: 2_000 } }
     })
     assert.equal(r.summary.faults.churned, 3)
     assert.equal(r.summary.faults.partitions, 1)
