@@ -94,6 +94,8 @@ export function createDirectory(init: DirectoryInit): Directory {
   const inflight = new Map<string, Promise<VerifiedProfile | undefined>>()
   let own: VerifiedProfile | undefined
   let lastPublish: PublishResult | undefined
+  /** The content of the publish in flight or last made (JSON), for `changed()` to compare with. */
+  let publishedContent: string | undefined
   let timer: NodeJS.Timeout | undefined
   let running = false
   let publishing: Promise<PublishResult> | undefined
@@ -168,7 +170,9 @@ export function createDirectory(init: DirectoryInit): Directory {
     const issuedAt = now()
     const seq = init.nextSeq()
     const expiresAt = issuedAt + ttlMs
-    const bytes = createProfileRecord(init.identity, init.content(), { seq, issuedAt, expiresAt })
+    const content = init.content()
+    publishedContent = JSON.stringify(content)
+    const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
     let acks = 0
     try {
@@ -257,6 +261,9 @@ export function createDirectory(init: DirectoryInit): Directory {
       clearTimeout(timer)
     },
     changed() {
+      // a node's addresses are announced more than once as it starts: a profile that reads the
+      // same as the one being (or last) published needs no second put to K peers
+      if (publishedContent !== undefined && publishedContent === JSON.stringify(init.content())) return
       schedule(500, false)
     },
     connected() {

@@ -6,16 +6,18 @@
 import assert from 'node:assert/strict'
 import { privateKeyToProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { MemoryDatastore } from 'datastore-core'
-import { peekProfileOrder, profileKey, recordKey, verifyProfileRecord } from '../../src/directory/index.ts'
+import { createDirectory, peekProfileOrder, profileKey, recordKey, verifyProfileRecord } from '../../src/directory/index.ts'
 import { RecordRejectedError } from '../../src/errors.ts'
 import { createIdentity, type Identity } from '../../src/identity/index.ts'
 import { libp2pPrivateKey } from '../../src/net/index.ts'
 import {
   routingTableSize,
+  sleep,
   startDhtNetwork,
   startNode,
   stopNodes,
   type TestNode,
+  waitFor,
   waitForRoutingTables
 } from '../helpers/p2p.ts'
 import {
@@ -98,6 +100,35 @@ describe('directory over a 10-node DHT on loopback', function () {
       `seqs held: ${values.map((v) => peekProfileOrder(v)?.seq)}`
     )
     assert.equal((await readerDir.resolve(publisher.peerId, { fresh: true }))?.seq, 11)
+  })
+
+  it('changed() republishes only when the profile reads differently from the one last published', async () => {
+    const publisher = honest[5]!
+    let name = 'before'
+    let seq = 0
+    const directory = createDirectory({
+      dht: publisher.node.services.dht,
+      identity: createIdentity({ seed: publisher.seed }),
+      rules: publisher.rules,
+      content: () => ({ addresses: publisher.node.getMultiaddrs().map((ma) => ma.toString()), name }),
+      nextSeq: () => ++seq
+    })
+    directory.start()
+    try {
+      await waitFor(() => directory.lastPublish !== undefined, 'the first publish', { timeoutMs: 30_000 })
+      assert.equal(directory.lastPublish?.seq, 1)
+      // the same addresses announced again (as a starting node does): no second put to K peers
+      directory.changed()
+      await sleep(1_500)
+      assert.equal(seq, 1, 'an unchanged profile was published again')
+      name = 'after'
+      directory.changed()
+      await waitFor(() => directory.lastPublish?.seq === 2, 'the republish after a change', { timeoutMs: 30_000 })
+      const { directory: readerDir } = nodeDirectory(honest[2]!)
+      assert.equal((await readerDir.resolve(publisher.peerId, { fresh: true }))?.name, 'after')
+    } finally {
+      directory.stop()
+    }
   })
 
   it('the selector keeps the highest seq: a reader gets it and corrects servers holding older ones', async () => {
