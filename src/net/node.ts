@@ -97,6 +97,12 @@ export interface DhtTuning
    * and every 5 minutes. kad-dht has no option for it, so `false` replaces its start hook. @default true
    */
   tableRefresh?: boolean
+  /**
+   * kad-dht pings (and so dials) every peer a DHT reply names before it enters the routing table.
+   * `false` takes named peers in unpinged; a full bucket still pings its oldest contacts before
+   * evicting one. kad-dht has no option for it either. @default true
+   */
+  verifyNewContacts?: boolean
 }
 
 const NOOP = Object.assign(() => {}, { enabled: false, trace: () => {}, error: () => {}, newScope: () => NOOP_LOGGER })
@@ -137,7 +143,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(dialling(mdns({ interval: 10_000 })))
   for (const source of init.discovery ?? []) peerDiscovery.push(dialling(source))
 
-  const { tableRefresh: _, ...tuning } = init.dht ?? {}
+  const { tableRefresh: _, verifyNewContacts: __, ...tuning } = init.dht ?? {}
   const streamOptions = {
     maxReadBufferLength: limits.streamMaxReadBuffer,
     maxWriteBufferLength: limits.streamMaxWriteBuffer,
@@ -219,6 +225,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
       .finally(() => discoveryDials.delete(key))
   }
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
+  if (init.dht?.verifyNewContacts === false) trustNewContacts(node.services.dht)
   if (init.start ?? true) await node.start()
 
   if (dialAtStart.length > 0) {
@@ -244,6 +251,15 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   }
 
   return node as ParleyLibp2p
+}
+
+/** Let peers named in DHT replies into the routing table without a ping first (see DhtTuning). */
+function trustNewContacts(dht: KadDHT): void {
+  const table = (dht as unknown as { routingTable?: { kb?: { verify?: unknown } } }).routingTable
+  if (table?.kb === undefined || typeof table.kb.verify !== 'function') {
+    throw new Error('kad-dht has no routingTable.kb.verify: cannot turn new-contact pings off')
+  }
+  table.kb.verify = async () => true
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */

@@ -132,6 +132,10 @@ export function formatSummary(s: Summary): string {
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
     `cpu        event loop late by p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms during the workload${s.eventLoopDelayMs.p50 > 50 ? ' (CPU saturated: latencies include waiting for it; try fewer messages, fewer nodes or --workers)' : ''}`
   ]
+  const d = s.dht
+  lines.push(
+    `dht        alpha ${d.alpha}, ${d.disjointPaths} disjoint paths, new contacts ${d.verifyNewContacts ? 'pinged before they enter a table' : 'taken in unpinged'}`
+  )
   const f = s.faults
   if (f.churned + f.partitions + f.misbehaving + f.linkChanges > 0) {
     lines.push(

@@ -60,6 +60,8 @@ export interface Summary {
   durationS: number
   formationS: number
   faults: { churned: number; partitions: number; misbehaving: number; linkChanges: number }
+  /** The Kad-DHT settings the nodes ran with (scenario `dht`, else production's). */
+  dht: { alpha: number; disjointPaths: number; verifyNewContacts: boolean }
   verification?: Record<string, number>
 }
 
@@ -364,11 +366,18 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
     faults: summaryFaults,
+    dht: effectiveDht(run.nodeOptions?.dht),
     ...(plan.business !== undefined ? { verification } : {})
   }
   progress.phase = 'done'
   run.onProgress?.({ ...progress })
   return { summary, messages: records, lookups, plan }
+}
+
+/** The DHT settings a node runs with, kad-dht's defaults filled in (disjoint paths default to alpha). */
+function effectiveDht(dht: MessengerInit['dht']): Summary['dht'] {
+  const alpha = dht?.alpha ?? 10
+  return { alpha, disjointPaths: dht?.disjointPaths ?? alpha, verifyNewContacts: dht?.verifyNewContacts ?? true }
 }
 
 /** Longest wait for one batch of joining nodes to publish before the next batch starts. */

@@ -63,6 +63,11 @@ export interface Scenario {
   settle: number
   /** Seconds the network may take to become routable before the workload starts. */
   warmup: number
+  /**
+   * Kad-DHT settings every node runs with. Unset ones are production's (alpha 10, 10 disjoint
+   * paths, new contacts pinged before they enter a routing table); README, "Lighter DHT settings".
+   */
+  dht: { alpha?: number; disjointPaths?: number; verifyNewContacts?: boolean }
 }
 
 const range = { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2, maxItems: 2 } as const
@@ -154,7 +159,16 @@ export const scenarioSchema = {
       }
     },
     settle: { type: 'number', minimum: 0, maximum: 86_400 },
-    warmup: { type: 'number', minimum: 0, maximum: 86_400 }
+    warmup: { type: 'number', minimum: 0, maximum: 86_400 },
+    dht: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        alpha: { type: 'integer', minimum: 1, maximum: 20 },
+        disjointPaths: { type: 'integer', minimum: 1, maximum: 20 },
+        verifyNewContacts: { type: 'boolean' }
+      }
+    }
   }
 } as const
 
@@ -186,7 +200,8 @@ export const DEFAULT_SCENARIO: Scenario = {
   link: { latencyMs: 0, jitterMs: 0, loss: 0 },
   faults: [],
   settle: 60,
-  warmup: 120
+  warmup: 120,
+  dht: {}
 }
 
 /** Check a scenario object and fill in defaults. Throws ScenarioError with what is wrong. */
@@ -239,6 +254,7 @@ export function parseScenario(input: unknown): Scenario {
     faults,
     settle: raw.settle ?? DEFAULT_SCENARIO.settle,
     warmup: raw.warmup ?? DEFAULT_SCENARIO.warmup,
+    dht: { ...raw.dht },
     ...(raw.business !== undefined
       ? { business: { name: raw.business.name, customers: raw.business.customers ?? 0.2 } }
       : {})

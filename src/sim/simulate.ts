@@ -5,7 +5,9 @@ import { type RunInit, type RunResult, runInProcess } from './runner.ts'
 export async function runSimulation(
   init: Omit<RunInit, 'nodeOptions'> & { nodeOptions?: RunInit['nodeOptions'] }
 ): Promise<RunResult> {
-  const nodeOptions = init.nodeOptions ?? simulationNodeOptions()
+  const base = init.nodeOptions ?? simulationNodeOptions()
+  // the scenario's DHT settings win over the preset's (both keep production's where they are silent)
+  const nodeOptions = { ...base, dht: { ...base.dht, ...init.scenario.dht } }
   if (init.scenario.workers > 0) {
     const { runWithWorkers } = await import('./coordinator.ts')
     return runWithWorkers({ ...init, nodeOptions })

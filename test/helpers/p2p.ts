@@ -67,6 +67,7 @@ export interface TestNodeInit {
   limits?: NodeLimits
   listen?: string[]
   discovery?: ParleyNodeInit['discovery']
+  dht?: ParleyNodeInit['dht']
 }
 
 let memoryCounter = 0
@@ -91,7 +92,8 @@ export async function startNode(init: TestNodeInit = {}): Promise<TestNode> {
     ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
     ...(init.dhtServer !== undefined ? { dhtServer: init.dhtServer } : {}),
     ...(init.limits !== undefined ? { limits: init.limits } : {}),
-    ...(init.discovery !== undefined ? { discovery: init.discovery } : {})
+    ...(init.discovery !== undefined ? { discovery: init.discovery } : {}),
+    ...(init.dht !== undefined ? { dht: init.dht } : {})
   })
   const peerId = node.peerId.toString()
   return {

@@ -96,4 +96,30 @@ describe('createParleyNode', function () {
     assert.ok(dialled.size >= 1, 'discovery dialled nobody')
     assert.ok(dialled.size <= 8, `discovery dialled ${dialled.size} of 14 peers`)
   })
+
+  for (const verify of [true, false]) {
+    it(`a dead peer named in a DHT reply ${verify ? 'stays out of' : 'enters'} the routing table with verifyNewContacts ${verify}`, async () => {
+      const known = await startNode()
+      const dead = await startNode({ bootstrap: known.addrs })
+      nodes.push(known, dead)
+      const inTable = (t: TestNode, peerId: string): Promise<unknown> =>
+        (t.node.services.dht as unknown as { routingTable: { find(p: unknown): Promise<unknown> } }).routingTable.find(
+          peerIdFromString(peerId)
+        )
+      for (let i = 0; i < 100 && (await inTable(known, dead.peerId)) === undefined; i++) await sleep(100)
+      assert.ok((await inTable(known, dead.peerId)) !== undefined, 'setup: the known node never tabled the other')
+      await dead.node.stop()
+      const asker = await startNode({ bootstrap: known.addrs, dht: { verifyNewContacts: verify } })
+      nodes.push(asker)
+      for (let i = 0; i < 100 && (await inTable(asker, known.peerId)) === undefined; i++) await sleep(100)
+      // the known node's answer names the dead one (the closest peer to its own id)
+      for await (const _ of asker.node.services.dht.getClosestPeers(peerIdFromString(dead.peerId).toMultihash().bytes, {
+        signal: AbortSignal.timeout(10_000)
+      })) {
+      }
+      await sleep(2_000)
+      const tabled = (await inTable(asker, dead.peerId)) !== undefined
+      assert.equal(tabled, !verify, verify ? 'an unreachable peer was tabled without a ping' : 'a named peer was not tabled')
+    })
+  }
 })

@@ -85,6 +85,9 @@ describe('sim: scenarios and plans', () => {
       [{ workers: 2, transport: 'memory' }, /TCP/],
       [{ link: { loss: 0.9 } }, /loss must be <= 0.5/],
       [{ faults: [{ type: 'churn', fraction: 0.1, window: [5, 1] }] }, /low to high/],
+      [{ dht: { alpha: 0 } }, /alpha must be >= 1/],
+      [{ dht: { kBucketSize: 2 } }, /additional properties \(kBucketSize\)/],
+      [{ dht: { verifyNewContacts: 'no' } }, /verifyNewContacts must be boolean/],
       ['not an object', /must be object/]
     ]
     for (const [input, message] of bad) {

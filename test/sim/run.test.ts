@@ -22,6 +22,8 @@ describe('sim: runs with real nodes', function () {
     assert.ok(r.summary.latencyMs.p50 !== null && r.summary.latencyMs.p50 >= 0)
     assert.ok(r.summary.lookupMs.ok > 0)
     assert.ok(r.summary.bytesSent > 0)
+    // no `dht` in the scenario: production's Kad-DHT settings
+    assert.deepEqual(r.summary.dht, { alpha: 10, disjointPaths: 10, verifyNewContacts: true })
     for (const m of r.messages) assert.equal(m.status, 'delivered')
 
     const dir = tempDir()
@@ -82,9 +84,11 @@ describe('sim: runs with real nodes', function () {
       workers: 2,
       seed: 2,
       workload: { messages: 12, duration: 3, lookups: 4 },
-      settle: 120
+      settle: 120,
+      dht: { alpha: 3, verifyNewContacts: false }
     })
     const r = await runSimulation({ scenario })
+    assert.deepEqual(r.summary.dht, { alpha: 3, disjointPaths: 3, verifyNewContacts: false })
     assert.equal(r.summary.workers, 2)
     assert.equal(r.summary.transport, 'tcp')
     assert.equal(r.summary.messages.delivered, 12)
