@@ -55,7 +55,7 @@ import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
 import type { GuardedDatastore } from '../src/net/index.ts'
 import { distribution } from '../src/sim/metrics.ts'
-import { simulationNodeOptions, simulationStoreOptions } from '../src/sim/node-preset.ts'
+import { seedNodeOptions, simulationNodeOptions, simulationStoreOptions } from '../src/sim/node-preset.ts'
 import { derive, deriveBytes, type Rng } from '../src/sim/rng.ts'
 import { createStore, type Store } from '../src/store/index.ts'
 import { machine } from './bench-common.ts'
@@ -147,8 +147,10 @@ function nodeInit(i: number, bootstrap: string[]): Omit<MessengerInit, 'identity
   if (PRESET === 'lean') {
     return { transport: TRANSPORT, listen, mdns: false, lean: true, bootstrap, allow: ['/ip4/127.0.0.1/ipcidr/32'] }
   }
-  const options = { ...simulationNodeOptions(), transport: TRANSPORT }
-  for (const [path, value] of OVERRIDES) setPath(options as Record<string, unknown>, path, value)
+  const preset = { ...simulationNodeOptions(), transport: TRANSPORT }
+  for (const [path, value] of OVERRIDES) setPath(preset as Record<string, unknown>, path, value)
+  // the seeds are every joiner's first contact: the simulator lifts their connection limit too
+  const options = i < SEEDS ? seedNodeOptions(preset) : preset
   return { ...options, listen, bootstrap }
 }
 

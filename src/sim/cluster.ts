@@ -7,7 +7,7 @@ import { createMessenger, type Messenger, type MessengerInit } from '../messenge
 import { GuardedDatastore } from '../net/index.ts'
 import { statusRecordKind, type Trust } from '../registry/index.ts'
 import { createStore, type Store } from '../store/index.ts'
-import { simulationStoreOptions } from './node-preset.ts'
+import { seedNodeOptions, simulationStoreOptions } from './node-preset.ts'
 import { deriveBytes } from './rng.ts'
 import { type LinkConditions, SimNetwork, simTransport } from './simnet.ts'
 import { simTcpTransport } from './simtcp.ts'
@@ -38,6 +38,8 @@ export interface ClusterInit {
   transport: 'memory' | 'tcp'
   link: LinkConditions
   misbehaving: ReadonlySet<number>
+  /** The seed nodes: every joiner's first contact (see seedNodeOptions). */
+  seeds: ReadonlySet<number>
   /** Settings for every node's messenger (the simulation preset). */
   nodeOptions: Partial<MessengerInit>
   /** Called for every message a node commits to its inbox. */
@@ -108,7 +110,7 @@ export function createCluster(init: ClusterInit) {
     const attestation = init.attestationFor?.(index)
     const datastore = node.misbehaving ? new DroppingDatastore({ rules }) : new GuardedDatastore({ rules })
     const messenger = await createMessenger({
-      ...init.nodeOptions,
+      ...(init.seeds.has(index) ? seedNodeOptions(init.nodeOptions) : init.nodeOptions),
       identity: node.identity,
       store: node.store,
       name: `n${index}`,

@@ -25,6 +25,7 @@ export interface WorkerInitMessage {
   scenario: RunInit['scenario']
   indices: number[]
   misbehaving: number[]
+  seeds: number[]
   business?: ReturnType<typeof prepare>['business']
   nodeOptions: RunInit['nodeOptions']
 }
@@ -93,6 +94,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       scenario: s,
       indices,
       misbehaving: plan.misbehaving,
+      seeds: plan.seeds,
       nodeOptions: init.nodeOptions,
       ...(business !== undefined ? { business } : {})
     }

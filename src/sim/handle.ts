@@ -46,6 +46,7 @@ export interface LocalHandleInit {
   transport: 'memory' | 'tcp'
   link: LinkConditions
   misbehaving: number[]
+  seeds: number[]
   nodeOptions: Partial<MessengerInit>
   business?: { node: number; customers: number[]; chain: Uint8Array; statusRecord: Uint8Array; bundle: Uint8Array }
   /** Every inbox commit: message id and wall-clock commit time. */
@@ -63,6 +64,7 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     transport: init.transport,
     link: init.link,
     misbehaving: new Set(init.misbehaving),
+    seeds: new Set(init.seeds),
     nodeOptions: init.nodeOptions,
     rng: derive(init.seed, 'link'),
     onDelivered: (_index, id, at) => init.onDelivered(id, at),

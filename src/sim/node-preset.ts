@@ -23,6 +23,7 @@ export type SimulationNodeOptions = Omit<MessengerInit, 'identity' | 'store' | '
  * - outbox retry backoff 0.5–5 s instead of 1 s–5 min, so a run of minutes shows redelivery.
  * - status lists (verified businesses) refreshed hourly: nothing in a run changes them sooner.
  * - stores in memory with synchronous=normal: a run measures the network, not the disk.
+ * - seed nodes (seedNodeOptions) accept any number of connections, as real bootstrap nodes do.
  */
 export function simulationNodeOptions(): SimulationNodeOptions {
   const patient = { minTimeout: 10_000, maxTimeout: 30_000 }
@@ -44,6 +45,23 @@ export function simulationNodeOptions(): SimulationNodeOptions {
     statusRefreshMs: 60 * 60_000
   }
 }
+
+/**
+ * A seed node's settings: the preset with no practical connection limit. A seed is every joiner's
+ * first contact, and at its limit libp2p refuses inbound connections (it prunes only what it
+ * dialled itself), so a full seed turns the rest of the network away: 1,000 nodes stalled at 554
+ * behind four seeds holding 200 connections each. Real bootstrap nodes run with high limits too.
+ */
+export function seedNodeOptions<T extends { limits?: SimulationNodeOptions['limits'] }>(options: T): T {
+  const limits = options.limits ?? USER_LIMITS
+  return {
+    ...options,
+    limits: { ...limits, maxConnections: SEED_MAX_CONNECTIONS, tcpMaxConnections: SEED_MAX_CONNECTIONS }
+  }
+}
+
+/** Connections a seed node accepts: one to every node of the largest scenario the schema allows. */
+export const SEED_MAX_CONNECTIONS = 50_000
 
 /** Store settings for a simulated node. */
 export function simulationStoreOptions(): Pick<StoreInit, 'synchronous'> {

@@ -131,6 +131,7 @@ export async function runInProcess(init: RunInit): Promise<RunResult> {
     transport: s.transport,
     link: s.link,
     misbehaving: plan.misbehaving,
+    seeds: plan.seeds,
     nodeOptions: init.nodeOptions ?? {},
     ...(business !== undefined ? { business } : {}),
     onDelivered: (id, at) => recordDelivery(deliveries, id, at)

@@ -46,6 +46,7 @@ process.on('message', (msg: WorkerInitMessage | { id: number; call: WorkerCall }
       transport: 'tcp',
       link: msg.scenario.link,
       misbehaving: msg.misbehaving,
+      seeds: msg.seeds,
       nodeOptions: msg.nodeOptions ?? {},
       ...(msg.business !== undefined ? { business: msg.business } : {}),
       onDelivered: (id, at) => process.send?.({ type: 'delivered', id, at })

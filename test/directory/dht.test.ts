@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict'
 import { privateKeyToProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { MemoryDatastore } from 'datastore-core'
-import { createDirectory, peekProfileOrder, profileKey, recordKey, verifyProfileRecord } from '../../src/directory/index.ts'
+import {
+  createDirectory,
+  peekProfileOrder,
+  profileKey,
+  recordKey,
+  verifyProfileRecord
+} from '../../src/directory/index.ts'
 import { RecordRejectedError } from '../../src/errors.ts'
 import { createIdentity, type Identity } from '../../src/identity/index.ts'
 import { libp2pPrivateKey } from '../../src/net/index.ts'

@@ -119,7 +119,11 @@ describe('createParleyNode', function () {
       }
       await sleep(2_000)
       const tabled = (await inTable(asker, dead.peerId)) !== undefined
-      assert.equal(tabled, !verify, verify ? 'an unreachable peer was tabled without a ping' : 'a named peer was not tabled')
+      assert.equal(
+        tabled,
+        !verify,
+        verify ? 'an unreachable peer was tabled without a ping' : 'a named peer was not tabled'
+      )
     })
   }
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { createCluster, derive } from '../../src/sim/index.ts'
+import { USER_LIMITS } from '../../src/net/index.ts'
+import { createCluster, derive, simulationNodeOptions } from '../../src/sim/index.ts'
 
 /** Three nodes on the simulated network, bootstrapped through node 0. */
 async function trio(link: { latencyMs: number; jitterMs: number; loss: number }) {
@@ -10,6 +11,7 @@ async function trio(link: { latencyMs: number; jitterMs: number; loss: number })
     transport: 'memory',
     link,
     misbehaving: new Set(),
+    seeds: new Set([0]),
     nodeOptions: { lean: true, backoff: { baseMs: 100, capMs: 500 } },
     rng: derive('simnet', 'link'),
     onDelivered: (index, id, at) => delivered.push({ index, id, at })
@@ -78,6 +80,32 @@ describe('sim: the simulated network', function () {
       for (let i = 0; i < 10; i++) ids.push((await n1!.messenger!.sendText(n2!.peerId, `message ${i}`)).id)
       await waitFor(() => ids.every((id) => delivered.some((d) => d.id === id)), 90_000)
       for (const [i, id] of ids.entries()) assert.equal(n2!.messenger!.message(id)?.text, `message ${i}`)
+    } finally {
+      await cluster.stopAll()
+    }
+  })
+
+  it('a seed node takes every joiner, past the connection limit the other nodes keep', async () => {
+    // libp2p refuses inbound connections at maxConnections: a seed at the limit would turn joiners away
+    const joiners = 7
+    const cluster = createCluster({
+      seed: 'seed-limit',
+      indices: Array.from({ length: joiners + 1 }, (_, i) => i),
+      transport: 'memory',
+      link: { latencyMs: 0, jitterMs: 0, loss: 0 },
+      misbehaving: new Set(),
+      seeds: new Set([0]),
+      nodeOptions: { ...simulationNodeOptions(), limits: { ...USER_LIMITS, maxConnections: 3 } },
+      rng: derive('seed-limit', 'link'),
+      onDelivered: () => {}
+    })
+    try {
+      const seed = await cluster.start(0, [])
+      const reached = new Set<string>()
+      seed.messenger!.node.addEventListener('connection:open', (evt) => reached.add(evt.detail.remotePeer.toString()))
+      for (let i = 1; i <= joiners; i++) await cluster.start(i, [seed.address!])
+      await waitFor(() => reached.size === joiners, 20_000)
+      assert.equal(reached.size, joiners)
     } finally {
       await cluster.stopAll()
     }
