@@ -14,6 +14,7 @@ import { seal } from '../envelope/index.ts'
 import { AttestationError, OversizedError, UsageError } from '../errors.ts'
 import { type EncryptionKeyPair, type Identity, peerIdToBytes } from '../identity/index.ts'
 import {
+  type ConnectionTrimInit,
   createMessageClient,
   createParleyNode,
   type DhtTuning,
@@ -71,6 +72,8 @@ export interface MessengerInit {
   lean?: boolean
   /** Kad-DHT settings (simulation: src/sim/node-preset.ts). @default kad-dht's */
   dht?: DhtTuning
+  /** Close idle connections above a watermark. @default off */
+  connectionTrim?: ConnectionTrimInit
   /**
    * How a profile lookup ends: `settleMs` after the first valid record, or at once when `quorum`
    * valid records came. @default { settleMs: 250, quorum: 3, lookupTimeoutMs: 15_000 } (createDirectory's)
@@ -183,6 +186,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     ...(init.allow !== undefined ? { allow: init.allow } : {}),
     ...(init.lean !== undefined ? { lean: init.lean } : {}),
     ...(init.dht !== undefined ? { dht: init.dht } : {}),
+    ...(init.connectionTrim !== undefined ? { connectionTrim: init.connectionTrim } : {}),
     rules,
     datastore,
     start: false

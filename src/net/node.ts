@@ -18,6 +18,7 @@ import type { RecordRules } from '../directory/index.ts'
 import { createRecordRules } from '../directory/index.ts'
 import { type NodeLimits, USER_LIMITS } from './limits.ts'
 import { GuardedDatastore } from './record-guard.ts'
+import { type ConnectionTrimInit, startConnectionTrim } from './trim.ts'
 
 export type ParleyServices = {
   identify: ReturnType<ReturnType<typeof identify>>
@@ -67,6 +68,8 @@ export interface ParleyNodeInit {
   lean?: boolean
   /** Kad-DHT settings for simulations (src/sim/node-preset.ts); unset ones keep kad-dht's defaults. */
   dht?: DhtTuning
+  /** Close idle connections above a watermark (simulation: src/sim/node-preset.ts). @default off */
+  connectionTrim?: ConnectionTrimInit
   datastore?: Datastore
   logger?: ComponentLogger
   /** Start listening at once. @default true */
@@ -248,6 +251,20 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
     }, 30_000)
     rejoin.unref()
     node.addEventListener('stop', () => clearInterval(rejoin), { once: true })
+  }
+
+  if (init.connectionTrim !== undefined) {
+    const trim = init.connectionTrim
+    let stopTrim: (() => void) | undefined
+    const begin = (): void => {
+      stopTrim ??= startConnectionTrim(node, trim)
+    }
+    if (node.status === 'started') begin()
+    node.addEventListener('start', begin)
+    node.addEventListener('stop', () => {
+      stopTrim?.()
+      stopTrim = undefined
+    })
   }
 
   return node as ParleyLibp2p

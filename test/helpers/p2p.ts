@@ -68,6 +68,7 @@ export interface TestNodeInit {
   listen?: string[]
   discovery?: ParleyNodeInit['discovery']
   dht?: ParleyNodeInit['dht']
+  connectionTrim?: ParleyNodeInit['connectionTrim']
 }
 
 let memoryCounter = 0
@@ -93,7 +94,8 @@ export async function startNode(init: TestNodeInit = {}): Promise<TestNode> {
     ...(init.dhtServer !== undefined ? { dhtServer: init.dhtServer } : {}),
     ...(init.limits !== undefined ? { limits: init.limits } : {}),
     ...(init.discovery !== undefined ? { discovery: init.discovery } : {}),
-    ...(init.dht !== undefined ? { dht: init.dht } : {})
+    ...(init.dht !== undefined ? { dht: init.dht } : {}),
+    ...(init.connectionTrim !== undefined ? { connectionTrim: init.connectionTrim } : {})
   })
   const peerId = node.peerId.toString()
   return {

@@ -1,0 +1,92 @@
+/** Idle-connection trimming: above the high watermark, idle connections close down to the low one. */
+import assert from 'node:assert/strict'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from '@libp2p/interface'
+import { memory } from '@libp2p/memory'
+import { ping } from '@libp2p/ping'
+import { createLibp2p } from 'libp2p'
+import { noopLogger } from '../../src/net/index.ts'
+import { sleep, startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
+
+let counter = 0
+/** A plain libp2p peer (no DHT, so it never dials back on its own), answering pings. */
+async function plainPeer(): Promise<Libp2p & { peerId: { toString(): string } }> {
+  return createLibp2p({
+    addresses: { listen: [`/memory/trim-peer-${process.pid}-${++counter}`] },
+    transports: [memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionMonitor: { enabled: false },
+    services: { ping: ping() },
+    logger: noopLogger
+  })
+}
+
+describe('connection trim', function () {
+  this.timeout(60_000)
+  let nodes: TestNode[] = []
+  let plain: Libp2p[] = []
+  const peersOf = async (n: number): Promise<Array<{ peerId: string; addrs: string[] }>> => {
+    const made = await Promise.all(Array.from({ length: n }, () => plainPeer()))
+    plain.push(...made)
+    return made.map((p) => ({ peerId: p.peerId.toString(), addrs: p.getMultiaddrs().map((a) => a.toString()) }))
+  }
+  afterEach(async () => {
+    await Promise.allSettled(plain.map((p) => p.stop()))
+    plain = []
+    await stopNodes(nodes)
+    nodes = []
+  })
+
+  it('closes idle connections above the high watermark down to the low one, keeping one with an open stream', async () => {
+    const peers = await peersOf(6)
+    const trimmed = await startNode({
+      transport: 'memory',
+      connectionTrim: { high: 4, low: 2, graceMs: 0, intervalMs: 300 }
+    })
+    nodes.push(trimmed)
+    const node = trimmed.node
+    for (const p of peers) await node.dial(multiaddr(p.addrs[0]!))
+    assert.equal(node.getConnections().length, 6)
+    // a stream held open: that connection is in use and must survive the trim
+    const busy = peers[0]!
+    const stream = await node.dialProtocol(peerIdFromString(busy.peerId), '/ipfs/ping/1.0.0')
+    await waitFor(() => node.getConnections().length <= 2, 'the trim down to the low watermark', { timeoutMs: 10_000 })
+    assert.ok(
+      node.getConnections(peerIdFromString(busy.peerId)).length > 0,
+      'the connection with an open stream was closed'
+    )
+    // at or below the high watermark nothing more is closed
+    await sleep(1_500)
+    assert.equal(node.getConnections().length, 2)
+    await stream.close()
+  })
+
+  it('leaves a node at or below its high watermark alone, and young connections inside the grace period', async () => {
+    const peers = await peersOf(3)
+    const trimmed = await startNode({
+      transport: 'memory',
+      connectionTrim: { high: 3, low: 1, graceMs: 0, intervalMs: 200 }
+    })
+    nodes.push(trimmed)
+    const node = trimmed.node
+    for (const p of peers) await node.dial(multiaddr(p.addrs[0]!))
+    await sleep(1_000)
+    assert.equal(node.getConnections().length, 3, 'connections were closed at the high watermark')
+
+    const more = await peersOf(2)
+    const young = await startNode({
+      transport: 'memory',
+      connectionTrim: { high: 2, low: 0, graceMs: 60_000, intervalMs: 200 }
+    })
+    nodes.push(young)
+    const graceful = young.node
+    for (const p of [...peers, ...more]) await graceful.dial(multiaddr(p.addrs[0]!))
+    await sleep(1_000)
+    const kept = [...peers, ...more].filter((p) => graceful.getConnections(peerIdFromString(p.peerId)).length > 0)
+    assert.equal(kept.length, 5, 'connections younger than the grace period were closed')
+  })
+})
