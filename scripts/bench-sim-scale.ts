@@ -55,7 +55,12 @@ import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
 import type { GuardedDatastore } from '../src/net/index.ts'
 import { distribution } from '../src/sim/metrics.ts'
-import { seedNodeOptions, simulationNodeOptions, simulationStoreOptions } from '../src/sim/node-preset.ts'
+import {
+  dropErrorStacks,
+  seedNodeOptions,
+  simulationNodeOptions,
+  simulationStoreOptions
+} from '../src/sim/node-preset.ts'
 import { derive, deriveBytes, type Rng } from '../src/sim/rng.ts'
 import { createStore, type Store } from '../src/store/index.ts'
 import { machine } from './bench-common.ts'
@@ -92,6 +97,8 @@ const JOIN_WAIT_MS = Number(values['join-wait']) * 1000
 const CALM_MS = Number(values.calm)
 const TRANSPORT: 'tcp' | 'memory' = values.transport === 'tcp' ? 'tcp' : 'memory'
 const PRESET = values.preset
+// the simulator's process setting (src/sim/node-preset.ts); --preset lean is the starting point without it
+if (PRESET !== 'lean') dropErrorStacks()
 const JSON_ONLY = values.json
 const RUN_SEED = values.seed
 

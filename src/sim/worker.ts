@@ -4,6 +4,9 @@
  */
 import type { WorkerCall, WorkerInitMessage } from './coordinator.ts'
 import { type ClusterHandle, localHandle } from './handle.ts'
+import { dropErrorStacks } from './node-preset.ts'
+
+dropErrorStacks()
 
 let handle: ClusterHandle | undefined
 

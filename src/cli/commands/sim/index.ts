@@ -107,6 +107,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
     }
     surviveStrayRejections((line) => ctx.io.stderr(line))
     const { runSimulation } = await import('../../../sim/simulate.ts')
+    const { dropErrorStacks } = await import('../../../sim/node-preset.ts')
+    dropErrorStacks()
     const { formatSummary, writeReport } = await import('../../../sim/report.ts')
     let result: Awaited<ReturnType<typeof runSimulation>>
     try {
