@@ -34,6 +34,16 @@ describe('connection trim', function () {
     plain.push(...made)
     return made.map((p) => ({ peerId: p.peerId.toString(), addrs: p.getMultiaddrs().map((a) => a.toString()) }))
   }
+  /** A Parley node with `trim`, connected to each of `peers`. */
+  const trimmedNode = async (
+    trim: NonNullable<Parameters<typeof startNode>[0]>['connectionTrim'],
+    peers: Array<{ addrs: string[] }>
+  ) => {
+    const t = await startNode({ transport: 'memory', connectionTrim: trim })
+    nodes.push(t)
+    for (const p of peers) await t.node.dial(multiaddr(p.addrs[0]!))
+    return t.node
+  }
   afterEach(async () => {
     await Promise.allSettled(plain.map((p) => p.stop()))
     plain = []
@@ -43,13 +53,7 @@ describe('connection trim', function () {
 
   it('closes idle connections above the high watermark down to the low one, keeping one with an open stream', async () => {
     const peers = await peersOf(6)
-    const trimmed = await startNode({
-      transport: 'memory',
-      connectionTrim: { high: 4, low: 2, graceMs: 0, intervalMs: 300 }
-    })
-    nodes.push(trimmed)
-    const node = trimmed.node
-    for (const p of peers) await node.dial(multiaddr(p.addrs[0]!))
+    const node = await trimmedNode({ high: 4, low: 2, graceMs: 0, intervalMs: 300 }, peers)
     assert.equal(node.getConnections().length, 6)
     // a stream held open: that connection is in use and must survive the trim
     const busy = peers[0]!
@@ -67,24 +71,12 @@ describe('connection trim', function () {
 
   it('leaves a node at or below its high watermark alone, and young connections inside the grace period', async () => {
     const peers = await peersOf(3)
-    const trimmed = await startNode({
-      transport: 'memory',
-      connectionTrim: { high: 3, low: 1, graceMs: 0, intervalMs: 200 }
-    })
-    nodes.push(trimmed)
-    const node = trimmed.node
-    for (const p of peers) await node.dial(multiaddr(p.addrs[0]!))
+    const node = await trimmedNode({ high: 3, low: 1, graceMs: 0, intervalMs: 200 }, peers)
     await sleep(1_000)
     assert.equal(node.getConnections().length, 3, 'connections were closed at the high watermark')
 
     const more = await peersOf(2)
-    const young = await startNode({
-      transport: 'memory',
-      connectionTrim: { high: 2, low: 0, graceMs: 60_000, intervalMs: 200 }
-    })
-    nodes.push(young)
-    const graceful = young.node
-    for (const p of [...peers, ...more]) await graceful.dial(multiaddr(p.addrs[0]!))
+    const graceful = await trimmedNode({ high: 2, low: 0, graceMs: 60_000, intervalMs: 200 }, [...peers, ...more])
     await sleep(1_000)
     const kept = [...peers, ...more].filter((p) => graceful.getConnections(peerIdFromString(p.peerId)).length > 0)
     assert.equal(kept.length, 5, 'connections younger than the grace period were closed')
