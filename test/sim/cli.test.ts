@@ -39,6 +39,16 @@ describe('cli: parley sim', function () {
       assert.ok((summary.verification.verified ?? 0) >= 1, JSON.stringify(summary.verification))
       assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).messages, summary.messages)
       assert.ok(existsSync(join(out, 'events.csv')))
+      // no terminal: progress goes to stderr as lines, one per phase at least, and never to stdout
+      const lines = r.stderr.trim().split('\n')
+      for (const phase of ['forming', 'running', 'done']) {
+        assert.ok(
+          lines.some((l) =>
+            new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${phase}: \\d+/8 nodes started, \\d+/10 messages delivered$`).test(l)
+          ),
+          `no ${phase} line in ${r.stderr}`
+        )
+      }
     } finally {
       dir.cleanup()
     }

@@ -55,6 +55,9 @@ function buildScenario(options: SimOptions, given: (name: string) => boolean): S
 }
 
 /** `parley sim`: run a simulated Parley network and write its report. */
+/** Shortest time between two progress lines when stderr is not a terminal. */
+const PROGRESS_LINE_MS = 30_000
+
 export function registerSim(program: Command, ctx: CliContext): void {
   const command = new Command('sim')
     .description('simulate a network of real Parley nodes: workload, faults, seeded, with a report and plots')
@@ -98,12 +101,20 @@ export function registerSim(program: Command, ctx: CliContext): void {
       : undefined
     const startBar = bars?.create(scenario.nodes, 0, { phase: 'starting ', unit: 'nodes' })
     const msgBar = bars?.create(Math.max(1, scenario.workload.messages), 0, { phase: 'delivered', unit: 'messages' })
+    // without a terminal (a log file, CI, --json on stdout), a line on stderr at every phase and
+    // at most every 30 s between, so a run of an hour can be followed
     let lastPhase = ''
+    let lastLineAt = 0
     const onProgress = (p: Progress): void => {
       startBar?.update(p.started, { phase: p.phase.padEnd(9) })
       msgBar?.update(p.delivered)
-      if (!showBar && options.json !== true && p.phase !== lastPhase) ctx.io.stderr(`${p.phase}…\n`)
+      if (showBar || options.progress === false) return
+      if (p.phase === lastPhase && Date.now() - lastLineAt < PROGRESS_LINE_MS) return
       lastPhase = p.phase
+      lastLineAt = Date.now()
+      ctx.io.stderr(
+        `${new Date().toISOString().slice(11, 19)} ${p.phase}: ${p.started}/${p.nodes} nodes started, ${p.delivered}/${p.planned} messages delivered\n`
+      )
     }
     surviveStrayRejections((line) => ctx.io.stderr(line))
     const { runSimulation } = await import('../../../sim/simulate.ts')
