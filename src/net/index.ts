@@ -14,8 +14,8 @@ export type {
   MessageServerInit
 } from './msg-protocol.ts'
 export { createMessageClient, serveMessages } from './msg-protocol.ts'
-export type { DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
-export { createParleyNode, libp2pPrivateKey, noopLogger } from './node.ts'
+export type { DhtSettings, DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
+export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger } from './node.ts'
 export type { RateLimiter, RateLimiterInit } from './rate-limit.ts'
 export { createRateLimiter } from './rate-limit.ts'
 export type { GuardedDatastoreInit } from './record-guard.ts'

@@ -270,13 +270,42 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   return node as ParleyLibp2p
 }
 
+/** The DHT settings a node runs with, as read back from its kad-dht. */
+export interface DhtSettings {
+  alpha: number
+  disjointPaths: number
+  verifyNewContacts: boolean
+}
+
+/** Accepts every contact: stands in for kad-dht's ping when `verifyNewContacts` is false. */
+const trustEveryContact = async (): Promise<boolean> => true
+
+/**
+ * Read the DHT settings from the running kad-dht itself (not from the options it was given), so a
+ * report says what the nodes actually used. Throws if kad-dht's internals moved.
+ */
+export function dhtSettings(node: ParleyLibp2p): DhtSettings {
+  const dht = node.services.dht as unknown as {
+    queryManager?: { alpha?: unknown; disjointPaths?: unknown }
+    routingTable?: { kb?: { verify?: unknown } }
+  }
+  const { alpha, disjointPaths } = dht.queryManager ?? {}
+  const verify = dht.routingTable?.kb?.verify
+  if (typeof alpha !== 'number' || typeof disjointPaths !== 'number' || typeof verify !== 'function') {
+    throw new Error(
+      'kad-dht has no queryManager.alpha/disjointPaths or routingTable.kb.verify: cannot read its settings'
+    )
+  }
+  return { alpha, disjointPaths, verifyNewContacts: verify !== trustEveryContact }
+}
+
 /** Let peers named in DHT replies into the routing table without a ping first (see DhtTuning). */
 function trustNewContacts(dht: KadDHT): void {
   const table = (dht as unknown as { routingTable?: { kb?: { verify?: unknown } } }).routingTable
   if (table?.kb === undefined || typeof table.kb.verify !== 'function') {
     throw new Error('kad-dht has no routingTable.kb.verify: cannot turn new-contact pings off')
   }
-  table.kb.verify = async () => true
+  table.kb.verify = trustEveryContact
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */

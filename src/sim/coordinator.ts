@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
-import type { ClusterHandle, SimStats } from './handle.ts'
+import { type ClusterHandle, distinctDhtSettings, type SimStats } from './handle.ts'
 import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
 import type { LinkConditions } from './simnet.ts'
 
@@ -144,7 +144,8 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
         loopDelayMs: {
           p50: Math.max(0, ...all.map((s) => s.loopDelayMs.p50)),
           p99: Math.max(0, ...all.map((s) => s.loopDelayMs.p99))
-        }
+        },
+        dht: distinctDhtSettings(all.flatMap((s) => s.dht))
       }
     },
     async stopAll() {

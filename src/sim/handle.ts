@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { MessengerInit } from '../messenger/index.ts'
+import { type DhtSettings, dhtSettings } from '../net/index.ts'
 import { simTrust } from './business.ts'
 import { createCluster, peerIdOfNode } from './cluster.ts'
 import { derive } from './rng.ts'
@@ -37,6 +38,15 @@ export interface SimStats {
   rss: number
   bytesSent: number
   loopDelayMs: { p50: number; p99: number }
+  /** The distinct DHT settings the running nodes use, read back from their kad-dht. */
+  dht: DhtSettings[]
+}
+
+/** `settings` without repeats. */
+export function distinctDhtSettings(settings: DhtSettings[]): DhtSettings[] {
+  const seen = new Map<string, DhtSettings>()
+  for (const d of settings) seen.set(`${d.alpha}/${d.disjointPaths}/${d.verifyNewContacts}`, d)
+  return [...seen.values()]
 }
 
 export interface LocalHandleInit {
@@ -122,7 +132,13 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     async stats(options = {}) {
       const loopDelayMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 }
       if (options.reset === true) loopDelay.reset()
-      return { rss: process.memoryUsage().rss, bytesSent: cluster.network.bytesSent, loopDelayMs }
+      const running = [...cluster.nodes.values()].flatMap((n) => (n.messenger === undefined ? [] : [n.messenger]))
+      return {
+        rss: process.memoryUsage().rss,
+        bytesSent: cluster.network.bytesSent,
+        loopDelayMs,
+        dht: distinctDhtSettings(running.map((m) => dhtSettings(m.node)))
+      }
     },
     async stopAll() {
       loopDelay.disable()

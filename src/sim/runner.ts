@@ -194,7 +194,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = []
   const pendingSends = new Map<number, number[]>()
   let formationS = 0
-  let stats: SimStats = { rss: 0, bytesSent: 0, loopDelayMs: { p50: 0, p99: 0 } }
+  let stats: SimStats = { rss: 0, bytesSent: 0, loopDelayMs: { p50: 0, p99: 0 }, dht: [] }
 
   try {
     // --- forming: seeds first, then everyone else in batches, bootstrapping through the seeds
@@ -367,7 +367,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
     faults: summaryFaults,
-    dht: effectiveDht(run.nodeOptions?.dht),
+    dht: reportedDht(stats.dht, run.nodeOptions?.dht),
     ...(plan.business !== undefined ? { verification } : {})
   }
   progress.phase = 'done'
@@ -375,8 +375,14 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   return { summary, messages: records, lookups, plan }
 }
 
-/** The DHT settings a node runs with, kad-dht's defaults filled in (disjoint paths default to alpha). */
-function effectiveDht(dht: MessengerInit['dht']): Summary['dht'] {
+/**
+ * The DHT settings to report: what the running nodes' kad-dht said it uses (SimStats.dht). Only when
+ * no node was up to ask does it fall back to the options, kad-dht's defaults filled in (alpha 10,
+ * disjoint paths = alpha).
+ */
+function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary['dht'] {
+  if (live.length > 1) log.error('nodes ran with different DHT settings: %o; reporting the first', live)
+  if (live[0] !== undefined) return live[0]
   const alpha = dht?.alpha ?? 10
   return { alpha, disjointPaths: dht?.disjointPaths ?? alpha, verifyNewContacts: dht?.verifyNewContacts ?? true }
 }

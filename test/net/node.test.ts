@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DHT_PROTOCOL } from '../../src/constants.ts'
 import { createIdentity } from '../../src/identity/index.ts'
-import { type MessageServer, serveMessages, USER_LIMITS } from '../../src/net/index.ts'
+import { dhtSettings, type MessageServer, serveMessages, USER_LIMITS } from '../../src/net/index.ts'
 import { endsWithin, messageFrame, openRawStream } from '../helpers/msg-wire.ts'
 import { sleep, startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
 
@@ -95,6 +95,15 @@ describe('createParleyNode', function () {
     const dialled = new Set(self.node.getConnections().map((c) => c.remotePeer.toString()))
     assert.ok(dialled.size >= 1, 'discovery dialled nobody')
     assert.ok(dialled.size <= 8, `discovery dialled ${dialled.size} of 14 peers`)
+  })
+
+  it('reads back the DHT settings its kad-dht runs with', async () => {
+    const plain = await startNode()
+    const tuned = await startNode({ dht: { alpha: 3, disjointPaths: 2, verifyNewContacts: false } })
+    nodes.push(plain, tuned)
+    // kad-dht's defaults: alpha 10, as many disjoint paths as alpha
+    assert.deepEqual(dhtSettings(plain.node), { alpha: 10, disjointPaths: 10, verifyNewContacts: true })
+    assert.deepEqual(dhtSettings(tuned.node), { alpha: 3, disjointPaths: 2, verifyNewContacts: false })
   })
 
   for (const verify of [true, false]) {
