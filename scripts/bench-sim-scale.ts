@@ -56,10 +56,10 @@ import { createMessenger, type Messenger, type MessengerInit } from '../src/mess
 import type { GuardedDatastore } from '../src/net/index.ts'
 import { distribution } from '../src/sim/metrics.ts'
 import {
-  dropErrorStacks,
   seedNodeOptions,
   simulationNodeOptions,
-  simulationStoreOptions
+  simulationStoreOptions,
+  tuneSimulationProcess
 } from '../src/sim/node-preset.ts'
 import { derive, deriveBytes, type Rng } from '../src/sim/rng.ts'
 import { createStore, type Store } from '../src/store/index.ts'
@@ -98,7 +98,7 @@ const CALM_MS = Number(values.calm)
 const TRANSPORT: 'tcp' | 'memory' = values.transport === 'tcp' ? 'tcp' : 'memory'
 const PRESET = values.preset
 // the simulator's process setting (src/sim/node-preset.ts); --preset lean is the starting point without it
-if (PRESET !== 'lean') dropErrorStacks()
+if (PRESET !== 'lean') tuneSimulationProcess()
 const JSON_ONLY = values.json
 const RUN_SEED = values.seed
 
@@ -122,6 +122,17 @@ const cpuSeconds = (): number => {
 }
 const rssMB = (): number => process.memoryUsage.rss() / 2 ** 20
 const heapMB = (): number => process.memoryUsage().heapUsed / 2 ** 20
+/** Where the RSS sits: V8's heap (reserved and used), memory V8 tracks outside it (external, of which ArrayBuffers). */
+function memoryBreakdown(): { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number } {
+  const m = process.memoryUsage()
+  const mb = (x: number): number => Math.round(x / 2 ** 20)
+  return {
+    heapTotal: mb(m.heapTotal),
+    heapUsed: mb(m.heapUsed),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers)
+  }
+}
 
 /** Run `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -529,6 +540,7 @@ const result = {
     startMB: Math.round(rssStart)
   },
   heapMB: Math.round(heapMB()),
+  memoryMB: memoryBreakdown(),
   connectionsPerNode: conns,
   routingTable: rt,
   eventLoopDelayMs: { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6) },
@@ -536,7 +548,7 @@ const result = {
   cpuS: Math.round(cpuSeconds() - cpu0)
 }
 say(
-  `rss ${result.rssMB.total} MB (${result.rssMB.perNode} MB per node over the ${result.rssMB.startMB} MB at start), heap ${result.heapMB} MB; ` +
+  `rss ${result.rssMB.total} MB (${result.rssMB.perNode} MB per node over the ${result.rssMB.startMB} MB at start), heap ${result.memoryMB.heapUsed} of ${result.memoryMB.heapTotal} MB, external ${result.memoryMB.external} MB (ArrayBuffers ${result.memoryMB.arrayBuffers}); ` +
     `connections/node ${conns.mean} (max ${conns.max}); routing table mean ${rt.mean} min ${rt.min}; ` +
     `event loop delay p50 ${result.eventLoopDelayMs.p50} ms p99 ${result.eventLoopDelayMs.p99} ms`
 )

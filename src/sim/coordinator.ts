@@ -51,7 +51,8 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
   let nextId = 0
   let failed: Error | undefined
 
-  // heap measured at the end of a 200-node run: about 11.5 MB per node (bench:sim-scale)
+  // a ceiling, not a budget: live heap is about 1 MB per node (bench:sim-scale), and the worker caps
+  // how far V8 grows past it (tuneSimulationProcess); a worker that hits the ceiling dies
   const heap = Math.max(2048, Math.ceil((s.nodes / k) * 16))
   for (let w = 0; w < k; w++) {
     const child = fork(workerEntry(), [], {

@@ -4,9 +4,9 @@
  */
 import type { WorkerCall, WorkerInitMessage } from './coordinator.ts'
 import { type ClusterHandle, localHandle } from './handle.ts'
-import { dropErrorStacks } from './node-preset.ts'
+import { tuneSimulationProcess } from './node-preset.ts'
 
-dropErrorStacks()
+tuneSimulationProcess()
 
 let handle: ClusterHandle | undefined
 

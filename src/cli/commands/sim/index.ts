@@ -118,8 +118,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
     }
     surviveStrayRejections((line) => ctx.io.stderr(line))
     const { runSimulation } = await import('../../../sim/simulate.ts')
-    const { dropErrorStacks } = await import('../../../sim/node-preset.ts')
-    dropErrorStacks()
+    const { tuneSimulationProcess } = await import('../../../sim/node-preset.ts')
+    tuneSimulationProcess()
     const { formatSummary, writeReport } = await import('../../../sim/report.ts')
     let result: Awaited<ReturnType<typeof runSimulation>>
     try {
