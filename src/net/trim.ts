@@ -1,4 +1,4 @@
-import type { Connection, Libp2p } from '@libp2p/interface'
+import { type Connection, KEEP_ALIVE, type Libp2p, type Tag } from '@libp2p/interface'
 
 /**
  * Close idle connections above a high watermark, down to a low one: go-libp2p's connection
@@ -16,26 +16,57 @@ export interface ConnectionTrimInit {
   intervalMs?: number
 }
 
-/** Start trimming `node`'s idle connections; the returned function stops it. */
-export function startConnectionTrim(node: Pick<Libp2p, 'getConnections'>, init: ConnectionTrimInit): () => void {
+/**
+ * Start trimming `node`'s idle connections; the returned function stops it. Peers tagged
+ * keep-alive are never trimmed: libp2p's reconnect queue dials them again at once (kad-dht tags its
+ * 20 closest peers so), so closing one only buys a new handshake. Among the rest, connections to
+ * peers with the lowest tag values go first (libp2p's own pruner order), then the oldest.
+ */
+export function startConnectionTrim(
+  node: Pick<Libp2p, 'getConnections' | 'peerStore'>,
+  init: ConnectionTrimInit
+): () => void {
   const graceMs = init.graceMs ?? 30_000
   const low = Math.min(init.low, init.high)
   let idleAtLastLook = new Set<string>()
-  const look = (): void => {
+  let looking = false
+  const look = async (): Promise<void> => {
     const connections = node.getConnections()
     const idle = connections.filter((c) => c.status === 'open' && c.streams.length === 0)
     const idleBefore = idleAtLastLook
     idleAtLastLook = new Set(idle.map((c) => c.id))
     if (connections.length <= init.high) return
     const now = Date.now()
-    const closable = idle
-      .filter((c) => idleBefore.has(c.id) && now - c.timeline.open >= graceMs)
-      .sort((a, b) => a.timeline.open - b.timeline.open)
-    for (const c of closable.slice(0, connections.length - low)) close(c)
+    const candidates = idle.filter((c) => idleBefore.has(c.id) && now - c.timeline.open >= graceMs)
+    const ranked: Array<{ c: Connection; value: number }> = []
+    for (const c of candidates) {
+      const tags = await tagsOf(node, c)
+      if ([...tags.keys()].some((name) => name.startsWith(KEEP_ALIVE))) continue
+      ranked.push({ c, value: [...tags.values()].reduce((sum, t) => sum + t.value, 0) })
+    }
+    ranked.sort((a, b) => a.value - b.value || a.c.timeline.open - b.c.timeline.open)
+    for (const { c } of ranked.slice(0, connections.length - low)) close(c)
   }
-  const timer = setInterval(look, init.intervalMs ?? 10_000)
+  const timer = setInterval(() => {
+    if (looking) return
+    looking = true
+    look()
+      .catch(() => {})
+      .finally(() => {
+        looking = false
+      })
+  }, init.intervalMs ?? 10_000)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/** The peer-store tags of a connection's remote peer (none if the store does not know it). */
+async function tagsOf(node: Pick<Libp2p, 'peerStore'>, c: Connection): Promise<Map<string, Tag>> {
+  try {
+    return (await node.peerStore.get(c.remotePeer)).tags
+  } catch {
+    return new Map()
+  }
 }
 
 function close(c: Connection): void {

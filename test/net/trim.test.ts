@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import type { Libp2p } from '@libp2p/interface'
+import { KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
 import { memory } from '@libp2p/memory'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
@@ -80,5 +80,31 @@ describe('connection trim', function () {
     await sleep(1_000)
     const kept = [...peers, ...more].filter((p) => graceful.getConnections(peerIdFromString(p.peerId)).length > 0)
     assert.equal(kept.length, 5, 'connections younger than the grace period were closed')
+  })
+
+  it('never trims a keep-alive peer (libp2p would dial it again at once), and trims low-value tags first', async () => {
+    const peers = await peersOf(5)
+    const node = await trimmedNode({ high: 2, low: 0, graceMs: 0, intervalMs: 300 }, [])
+    const [kept, valued, ...rest] = peers
+    // what kad-dht does to its closest peers, and a peer some service values highly
+    await node.peerStore.merge(peerIdFromString(kept!.peerId), { tags: { [`${KEEP_ALIVE}-test`]: { value: 1 } } })
+    await node.peerStore.merge(peerIdFromString(valued!.peerId), { tags: { valued: { value: 100 } } })
+    for (const p of peers) await node.dial(multiaddr(p.addrs[0]!))
+    const connected = (p: { peerId: string }): boolean => node.getConnections(peerIdFromString(p.peerId)).length > 0
+    await waitFor(() => node.getConnections().length <= 1, 'the trim down to the keep-alive peer', {
+      timeoutMs: 10_000
+    })
+    assert.ok(connected(kept!), 'the keep-alive peer was trimmed')
+    assert.ok(!rest.some(connected) && !connected(valued!), 'an idle peer survived the trim')
+
+    // with a low watermark that leaves room for one more, the highly valued peer is the one kept
+    const again = await peersOf(3)
+    const second = await trimmedNode({ high: 2, low: 1, graceMs: 0, intervalMs: 300 }, [])
+    await second.peerStore.merge(peerIdFromString(again[1]!.peerId), { tags: { valued: { value: 100 } } })
+    for (const p of again) await second.dial(multiaddr(p.addrs[0]!))
+    await waitFor(() => second.getConnections().length <= 1, 'the trim down to the low watermark', {
+      timeoutMs: 10_000
+    })
+    assert.ok(second.getConnections(peerIdFromString(again[1]!.peerId)).length > 0, 'the valued peer was trimmed first')
   })
 })
