@@ -17,10 +17,12 @@ export interface ConnectionTrimInit {
 }
 
 /**
- * Start trimming `node`'s idle connections; the returned function stops it. Peers tagged
- * keep-alive are never trimmed: libp2p's reconnect queue dials them again at once (kad-dht tags its
- * 20 closest peers so), so closing one only buys a new handshake. Among the rest, connections to
- * peers with the lowest tag values go first (libp2p's own pruner order), then the oldest.
+ * Start trimming `node`'s idle connections; the returned function stops it. Only connections this
+ * node dialled are closed, and never one to a peer tagged keep-alive: libp2p's reconnect queue
+ * dials such a peer again at once (kad-dht tags its 20 closest peers so), and the dialler is the
+ * end that knows its own tags. An inbound connection is its dialler's to trim. Among the rest,
+ * connections to peers with the lowest tag values go first (libp2p's own pruner order), then the
+ * oldest.
  */
 export function startConnectionTrim(
   node: Pick<Libp2p, 'getConnections' | 'peerStore'>,
@@ -32,7 +34,7 @@ export function startConnectionTrim(
   let looking = false
   const look = async (): Promise<void> => {
     const connections = node.getConnections()
-    const idle = connections.filter((c) => c.status === 'open' && c.streams.length === 0)
+    const idle = connections.filter((c) => c.status === 'open' && c.direction === 'outbound' && c.streams.length === 0)
     const idleBefore = idleAtLastLook
     idleAtLastLook = new Set(idle.map((c) => c.id))
     if (connections.length <= init.high) return

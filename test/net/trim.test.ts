@@ -107,4 +107,13 @@ describe('connection trim', function () {
     })
     assert.ok(second.getConnections(peerIdFromString(again[1]!.peerId)).length > 0, 'the valued peer was trimmed first')
   })
+
+  it('leaves inbound connections to the peers that dialled them', async () => {
+    const node = await trimmedNode({ high: 1, low: 0, graceMs: 0, intervalMs: 200 }, [])
+    const dialers = await Promise.all([plainPeer(), plainPeer(), plainPeer()])
+    plain.push(...dialers)
+    for (const d of dialers) await d.dial(node.getMultiaddrs()[0]!)
+    await sleep(1_500)
+    assert.equal(node.getConnections().length, 3, 'inbound connections were trimmed')
+  })
 })
