@@ -147,3 +147,5 @@ export class AttestationError extends defineError('AttestationError') {}
 // --- simulator ---
 /** A scenario (file or flags) that is not valid. */
 export class ScenarioError extends defineError('ScenarioError') {}
+/** A simulation this machine cannot hold (say, more sockets per process than it may open). */
+export class SimulationLimitError extends defineError('SimulationLimitError') {}

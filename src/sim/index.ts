@@ -1,6 +1,7 @@
 /** The network simulator: real Parley nodes by the hundred or thousand, scenarios, faults, seeded runs, reports. */
 export type { Cluster, ClusterInit, SimNode } from './cluster.ts'
 export { createCluster, simIdentity } from './cluster.ts'
+export { checkOpenFiles, FILES_PER_TCP_NODE, openFileLimit } from './limits.ts'
 export { distribution, percentile } from './metrics.ts'
 export type { SimulationNodeOptions } from './node-preset.ts'
 export { seedNodeOptions, simulationNodeOptions, tuneSimulationProcess } from './node-preset.ts'

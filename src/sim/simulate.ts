@@ -1,3 +1,4 @@
+import { checkOpenFiles } from './limits.ts'
 import { simulationNodeOptions } from './node-preset.ts'
 import { type RunInit, type RunResult, runInProcess } from './runner.ts'
 
@@ -5,6 +6,7 @@ import { type RunInit, type RunResult, runInProcess } from './runner.ts'
 export async function runSimulation(
   init: Omit<RunInit, 'nodeOptions'> & { nodeOptions?: RunInit['nodeOptions'] }
 ): Promise<RunResult> {
+  checkOpenFiles(init.scenario)
   const base = init.nodeOptions ?? simulationNodeOptions()
   // the scenario's DHT settings win over the preset's (both keep production's where they are silent)
   const nodeOptions = { ...base, dht: { ...base.dht, ...init.scenario.dht } }
