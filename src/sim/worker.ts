@@ -10,6 +10,14 @@ tuneSimulationProcess()
 
 let handle: ClusterHandle | undefined
 
+/**
+ * Send to the coordinator. If it is gone, 'disconnect' ends this worker; a send racing that would
+ * otherwise throw EPIPE as an unhandled 'error' event, with a stack trace per worker.
+ */
+function tell(message: unknown): void {
+  process.send?.(message, undefined, undefined, () => {})
+}
+
 async function answer(c: WorkerCall): Promise<unknown> {
   if (handle === undefined) throw new Error('worker not initialised')
   switch (c.op) {
@@ -52,14 +60,14 @@ process.on('message', (msg: WorkerInitMessage | { id: number; call: WorkerCall }
       seeds: msg.seeds,
       nodeOptions: msg.nodeOptions ?? {},
       ...(msg.business !== undefined ? { business: msg.business } : {}),
-      onDelivered: (id, at) => process.send?.({ type: 'delivered', id, at })
+      onDelivered: (id, at) => tell({ type: 'delivered', id, at })
     })
     return
   }
   const { id, call } = msg as { id: number; call: WorkerCall }
   answer(call).then(
-    (value) => process.send?.({ re: id, ok: true, value }),
-    (err: Error) => process.send?.({ re: id, ok: false, error: err.message })
+    (value) => tell({ re: id, ok: true, value }),
+    (err: Error) => tell({ re: id, ok: false, error: err.message })
   )
 })
 
