@@ -54,10 +54,10 @@ function buildScenario(options: SimOptions, given: (name: string) => boolean): S
   return parseScenario(raw)
 }
 
-/** `parley sim`: run a simulated Parley network and write its report. */
 /** Shortest time between two progress lines when stderr is not a terminal. */
 const PROGRESS_LINE_MS = 30_000
 
+/** `parley sim`: run a simulated Parley network and write its report. */
 export function registerSim(program: Command, ctx: CliContext): void {
   const command = new Command('sim')
     .description('simulate a network of real Parley nodes: workload, faults, seeded, with a report and plots')
