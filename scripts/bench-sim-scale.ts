@@ -14,8 +14,8 @@
  *   --calm MS             ...and the event loop's median delay is below MS (up to 10 s)  [30]
  *   --lookups L           fresh directory lookups of random peers' profiles               [200]
  *   --lookup-concurrency  lookups in flight at once                                        [1]
- *   --messages M          sendText to M random pairs that never talked (cold), then once
- *                         more to each pair (warm)                                        [300]
+ *   --messages M          sendText to M random pairs that never talked (cold), then, once
+ *                         every cold send is done, once more to each pair (warm)          [300]
  *   --message-concurrency messages in flight at once                                       [4]
  *   --form-timeout SEC    give up waiting for the network to form                          [300]
  *   --transport memory|tcp                                                                 [memory]
@@ -34,7 +34,7 @@
  *     the real kad-dht GET with the directory's record checks. Success = a verified profile came back.
  *  3. messages: `sendText(a -> b)` until `message-received` fires on b (the real path: resolve b's
  *     profile, seal, commit to the outbox, dial, /parley/msg/1.0.0, open, commit on b, ack). Cold =
- *     first message between the pair (includes the lookup and the dial); warm = the second one.
+ *     first message between the pair (includes the lookup and the dial); warm = the second one, sent once all cold ones are done.
  *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
  * CPU time (user+sys of this process) is printed next to wall time: the machine is shared, so the
  * CPU seconds are the steadier figure.
@@ -358,9 +358,13 @@ async function messages(count: number, concurrency: number): Promise<{ cold: num
   }
   const cold: number[] = []
   const warm: number[] = []
+  // Cold and warm sends are separate phases: on one thread, a warm send made while other pairs'
+  // lookups and dials run waits for their CPU, which no real node shares.
   await pool(pairs, concurrency, async ([a, b], i) => {
     const c = await one(a, b, `cold ${i} ${a.i}->${b.i}`)
     if (c !== undefined) cold.push(c)
+  })
+  await pool(pairs, concurrency, async ([a, b], i) => {
     const w = await one(a, b, `warm ${i} ${a.i}->${b.i}`)
     if (w !== undefined) warm.push(w)
   })
