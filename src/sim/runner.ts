@@ -76,6 +76,10 @@ export interface Progress {
   phase: 'starting' | 'forming' | 'running' | 'settling' | 'stopping' | 'done'
   started: number
   nodes: number
+  /** Nodes whose profile some other node has stored (the join's last step). */
+  published: number
+  /** The last round of the routable check's probe lookups, once every node has published. */
+  probe?: { found: number; of: number }
   sent: number
   delivered: number
   planned: number
@@ -162,9 +166,20 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     phase: 'starting',
     started: 0,
     nodes: s.nodes,
+    published: 0,
     sent: 0,
     delivered: 0,
     planned: plan.messages.length
+  }
+  // published nodes, counted for the progress line: a stalled join shows there, not as silence
+  const joined: Published = {
+    nodes: new Set(),
+    add(i) {
+      if (this.nodes.has(i)) return
+      this.nodes.add(i)
+      progress.published = this.nodes.size
+      report()
+    }
   }
   const report = (): void => {
     let delivered = 0
@@ -214,9 +229,12 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       report()
       // pacing: the next batch joins once this one's profiles are stored somewhere. Joining all at
       // once makes every node's first queries compete for the one CPU, time out and start over.
-      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS))
+      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS), joined)
     }
-    await waitRoutable(handle, s, plan)
+    await waitRoutable(handle, s, plan, joined, (probe) => {
+      progress.probe = probe
+      report()
+    })
     formationS = (now() - t0) / 1000
     log('network formed in %ds', formationS)
 
@@ -390,12 +408,26 @@ function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary[
 /** Longest wait for one batch of joining nodes to publish before the next batch starts. */
 const BATCH_JOIN_WAIT_MS = 60_000
 
+/** The nodes known to have published, kept across waits so none is asked again. */
+interface Published {
+  readonly nodes: Set<number>
+  add(node: number): void
+}
+
 /** Wait until every node in `nodes` has a stored profile, or `deadline` passed. */
-async function waitPublished(handle: ClusterHandle, nodes: number[], deadline: number): Promise<void> {
-  let waiting = nodes
+async function waitPublished(
+  handle: ClusterHandle,
+  nodes: number[],
+  deadline: number,
+  published: Published
+): Promise<void> {
+  let waiting = nodes.filter((i) => !published.nodes.has(i))
   while (now() < deadline && waiting.length > 0) {
     const done = await Promise.all(waiting.map((i) => handle.published(i)))
-    waiting = waiting.filter((_, k) => !done[k])
+    waiting = waiting.filter((i, k) => {
+      if (done[k]) published.add(i)
+      return !done[k]
+    })
     if (waiting.length > 0) await sleep(200)
   }
 }
@@ -404,11 +436,17 @@ async function waitPublished(handle: ClusterHandle, nodes: number[], deadline: n
  * Wait until the network is routable: every node has published its profile, and lookups of a
  * sample of random nodes from random nodes all succeed (bounded by the scenario's warm-up time).
  */
-async function waitRoutable(handle: ClusterHandle, s: Scenario, plan: Plan): Promise<void> {
+async function waitRoutable(
+  handle: ClusterHandle,
+  s: Scenario,
+  plan: Plan,
+  published: Published,
+  onProbe: (probe: { found: number; of: number }) => void
+): Promise<void> {
   const deadline = now() + s.warmup * 1000
   const rng = derive(s.seed, 'warmup')
   const all = Array.from({ length: s.nodes }, (_, i) => i)
-  await waitPublished(handle, all, deadline)
+  await waitPublished(handle, all, deadline, published)
   const honest = all.filter((i) => !plan.misbehaving.includes(i))
   while (now() < deadline) {
     const probes = Array.from({ length: Math.min(10, honest.length) }, () => {
@@ -416,7 +454,9 @@ async function waitRoutable(handle: ClusterHandle, s: Scenario, plan: Plan): Pro
       const b = honest[rng.int(honest.length)]!
       return a === b ? Promise.resolve(true) : handle.lookup(a, b).then((r) => r.ok)
     })
-    if ((await Promise.all(probes)).every(Boolean)) return
+    const found = (await Promise.all(probes)).filter(Boolean).length
+    onProbe({ found, of: probes.length })
+    if (found === probes.length) return
     await sleep(500)
   }
   log('the network did not become fully routable within %ds; starting anyway', s.warmup)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { progressLine } from '../../src/cli/commands/sim/index.ts'
 import { runParley, tempDir } from '../helpers/cli.ts'
 
 describe('cli: parley sim', function () {
@@ -44,11 +45,18 @@ describe('cli: parley sim', function () {
       for (const phase of ['forming', 'running', 'done']) {
         assert.ok(
           lines.some((l) =>
-            new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${phase}: \\d+/8 nodes started, \\d+/10 messages delivered$`).test(l)
+            new RegExp(
+              `^\\d\\d:\\d\\d:\\d\\d ${phase}: \\d+/8 nodes started, \\d+ published(, probe \\d+/\\d+ found)?, \\d+/10 messages delivered$`
+            ).test(l)
           ),
           `no ${phase} line in ${r.stderr}`
         )
       }
+      // the workload starts once every node has published its profile
+      assert.ok(
+        lines.some((l) => / running: 8\/8 nodes started, 8 published, /.test(l)),
+        `no running line with 8 published in ${r.stderr}`
+      )
     } finally {
       dir.cleanup()
     }
@@ -69,5 +77,27 @@ describe('cli: parley sim', function () {
     } finally {
       dir.cleanup()
     }
+  })
+
+  it("a progress line names the published nodes, and the routable check's last probes only while forming", () => {
+    const p = {
+      phase: 'forming' as const,
+      started: 2500,
+      nodes: 2500,
+      published: 2480,
+      sent: 0,
+      delivered: 0,
+      planned: 300
+    }
+    assert.equal(progressLine(p), 'forming: 2500/2500 nodes started, 2480 published, 0/300 messages delivered')
+    const probing = { ...p, published: 2500, probe: { found: 9, of: 10 } }
+    assert.equal(
+      progressLine(probing),
+      'forming: 2500/2500 nodes started, 2500 published, probe 9/10 found, 0/300 messages delivered'
+    )
+    assert.equal(
+      progressLine({ ...probing, phase: 'running', sent: 5, delivered: 3 }),
+      'running: 2500/2500 nodes started, 2500 published, 3/300 messages delivered'
+    )
   })
 })

@@ -57,6 +57,15 @@ function buildScenario(options: SimOptions, given: (name: string) => boolean): S
 /** Shortest time between two progress lines when stderr is not a terminal. */
 const PROGRESS_LINE_MS = 30_000
 
+/**
+ * A progress line without its time: `forming: 2500/2500 nodes started, 2480 published, probe 9/10
+ * found, 0/300 messages delivered` (the probe part only while the routable check runs).
+ */
+export function progressLine(p: Progress): string {
+  const probe = p.probe !== undefined && p.phase === 'forming' ? `, probe ${p.probe.found}/${p.probe.of} found` : ''
+  return `${p.phase}: ${p.started}/${p.nodes} nodes started, ${p.published} published${probe}, ${p.delivered}/${p.planned} messages delivered`
+}
+
 /** `parley sim`: run a simulated Parley network and write its report. */
 export function registerSim(program: Command, ctx: CliContext): void {
   const command = new Command('sim')
@@ -112,9 +121,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       if (p.phase === lastPhase && Date.now() - lastLineAt < PROGRESS_LINE_MS) return
       lastPhase = p.phase
       lastLineAt = Date.now()
-      ctx.io.stderr(
-        `${new Date().toISOString().slice(11, 19)} ${p.phase}: ${p.started}/${p.nodes} nodes started, ${p.delivered}/${p.planned} messages delivered\n`
-      )
+      ctx.io.stderr(`${new Date().toISOString().slice(11, 19)} ${progressLine(p)}\n`)
     }
     surviveStrayRejections((line) => ctx.io.stderr(line))
     const { runSimulation } = await import('../../../sim/simulate.ts')
