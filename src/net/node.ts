@@ -64,7 +64,7 @@ export interface ParleyNodeInit {
   allowPrivateAddresses?: boolean
   /** IPs/CIDRs exempt from the per-IP inbound connection rate limit (loopback tests). */
   allow?: string[]
-  /** Simulation: no connection monitor pings, faster DHT self-queries, no-op logger. */
+  /** Simulation: no connection monitor or yamux keep-alive pings, faster DHT self-queries, no-op logger. */
   lean?: boolean
   /** Kad-DHT settings for simulations (src/sim/node-preset.ts); unset ones keep kad-dht's defaults. */
   dht?: DhtTuning
@@ -175,7 +175,10 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
       yamux({
         maxInboundStreams: limits.muxerMaxInboundStreams,
         maxOutboundStreams: limits.muxerMaxOutboundStreams,
-        streamOptions
+        streamOptions,
+        // yamux pings every connection every 30 s and never acts on a missed answer (it only logs
+        // it); in a simulation those pings are a large share of a formed network's CPU (node-preset.ts)
+        ...(init.lean === true ? { enableKeepAlive: false } : {})
       })
     ],
     connectionManager: {

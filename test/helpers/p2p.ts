@@ -69,6 +69,7 @@ export interface TestNodeInit {
   discovery?: ParleyNodeInit['discovery']
   dht?: ParleyNodeInit['dht']
   connectionTrim?: ParleyNodeInit['connectionTrim']
+  lean?: boolean
 }
 
 let memoryCounter = 0
@@ -95,7 +96,8 @@ export async function startNode(init: TestNodeInit = {}): Promise<TestNode> {
     ...(init.limits !== undefined ? { limits: init.limits } : {}),
     ...(init.discovery !== undefined ? { discovery: init.discovery } : {}),
     ...(init.dht !== undefined ? { dht: init.dht } : {}),
-    ...(init.connectionTrim !== undefined ? { connectionTrim: init.connectionTrim } : {})
+    ...(init.connectionTrim !== undefined ? { connectionTrim: init.connectionTrim } : {}),
+    ...(init.lean !== undefined ? { lean: init.lean } : {})
   })
   const peerId = node.peerId.toString()
   return {

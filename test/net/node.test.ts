@@ -51,6 +51,25 @@ describe('createParleyNode', function () {
     assert.equal(monitor.abortConnectionOnPingFailure, false)
   })
 
+  it('keeps yamux keep-alive pings on a production connection and turns them off on a lean (simulated) one', async () => {
+    const muxerOf = async (lean: boolean): Promise<{ enableKeepAlive: boolean; rtt: number }> => {
+      const [a, b] = await Promise.all([startNode({ lean }), startNode({ lean })])
+      nodes.push(a, b)
+      const conn = await a.node.dial(multiaddr(b.addrs[0]!))
+      const muxer = (conn as unknown as { muxer: { enableKeepAlive: boolean; rtt: number } }).muxer
+      // a keep-alive muxer pings at once to learn the round trip (rtt -1 until an answer came)
+      for (let i = 0; i < 40 && muxer.rtt < 0 && muxer.enableKeepAlive; i++) await sleep(50)
+      return muxer
+    }
+    const production = await muxerOf(false)
+    assert.equal(production.enableKeepAlive, true)
+    assert.ok(production.rtt >= 0, `no keep-alive ping answered: rtt ${production.rtt}`)
+    const lean = await muxerOf(true)
+    await sleep(500)
+    assert.equal(lean.enableKeepAlive, false)
+    assert.equal(lean.rtt, -1)
+  })
+
   it(`allows ${USER_LIMITS.msgMaxInboundStreams} message streams per connection; one more is reset, the others go on`, async () => {
     const [server, client] = await Promise.all([startNode(), startNode()])
     nodes.push(server, client)
