@@ -34,7 +34,8 @@
  *     the real kad-dht GET with the directory's record checks. Success = a verified profile came back.
  *  3. messages: `sendText(a -> b)` until `message-received` fires on b (the real path: resolve b's
  *     profile, seal, commit to the outbox, dial, /parley/msg/1.0.0, open, commit on b, ack). Cold =
- *     first message between the pair (includes the lookup and the dial); warm = the second one, sent once all cold ones are done.
+ *     first message between the pair (includes the lookup and the dial); warm = the second one,
+ *     sent once all cold ones are done.
  *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
  * CPU time (user+sys of this process) is printed next to wall time: the machine is shared, so the
  * CPU seconds are the steadier figure.

@@ -177,7 +177,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
         maxOutboundStreams: limits.muxerMaxOutboundStreams,
         streamOptions,
         // yamux pings every connection every 30 s and never acts on a missed answer (it only logs
-        // it); in a simulation those pings are a large share of a formed network's CPU (node-preset.ts)
+        // it); in a simulation those pings are load and traffic that measure nothing (node-preset.ts)
         ...(init.lean === true ? { enableKeepAlive: false } : {})
       })
     ],

@@ -12,9 +12,10 @@ export type SimulationNodeOptions = Omit<MessengerInit, 'identity' | 'store' | '
  * change what is measured (README, "What the simulator changes"):
  * - `lean`: no connection monitor (it pings every connection every 10 s: with hundreds of nodes on
  *   one thread that is pure load, and a missed ping no longer closes anything in production either),
- *   no yamux keep-alive (a ping on every connection every 30 s that yamux never acts on; at 2,000
- *   TCP nodes on 4 workers the pings, their answers and reading them were the largest share of a
- *   worker's CPU) and a logger that does nothing (debug's per-logger isatty() was 7 % of CPU).
+ *   no yamux keep-alive (a ping on every connection every 30 s that yamux never acts on: on TCP
+ *   workers, sending pings and answers was 3-5 % of a worker's CPU before reading them, and 11 %
+ *   of a 1,000-node run's bytes) and a logger that does nothing (debug's per-logger isatty() was
+ *   7 % of CPU).
  * - connection limits fit one process holding every node: no per-host inbound rate limit (every
  *   peer is 127.0.0.1 or in memory) and more pending upgrades, since the whole network joins at once.
  * - DHT timeouts start at 10 s instead of adapting down to the measured round trip: in one process
