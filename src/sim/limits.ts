@@ -25,7 +25,8 @@ export function openFileLimit(): number | undefined {
 
 /**
  * Refuse, before any node starts, a TCP run whose processes would each need more sockets than
- * the open-file limit allows (`limit` null: unknown, let it run): a 5,000-node run on 2 workers died with EMFILE after 38 minutes.
+ * the open-file limit allows (`limit` null: unknown, let it run): a 5,000-node run on 2 workers
+ * died with EMFILE after 38 minutes.
  */
 export function checkOpenFiles(
   scenario: Pick<Scenario, 'nodes' | 'workers' | 'transport'>,

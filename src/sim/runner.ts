@@ -171,17 +171,10 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     delivered: 0,
     planned: plan.messages.length
   }
-  // published nodes, counted for the progress line: a stalled join shows there, not as silence
-  const joined: Published = {
-    nodes: new Set(),
-    add(i) {
-      if (this.nodes.has(i)) return
-      this.nodes.add(i)
-      progress.published = this.nodes.size
-      report()
-    }
-  }
+  // nodes seen to publish, for the progress line (a stalled join shows there, not as silence)
+  const published = new Set<number>()
   const report = (): void => {
+    progress.published = published.size
     let delivered = 0
     for (const id of seqToId.values()) if (deliveries.has(id)) delivered++
     progress.delivered = delivered
@@ -229,9 +222,9 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       report()
       // pacing: the next batch joins once this one's profiles are stored somewhere. Joining all at
       // once makes every node's first queries compete for the one CPU, time out and start over.
-      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS), joined)
+      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS), published, report)
     }
-    await waitRoutable(handle, s, plan, joined, (probe) => {
+    await waitRoutable(handle, s, plan, published, report, (probe) => {
       progress.probe = probe
       report()
     })
@@ -408,26 +401,24 @@ function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary[
 /** Longest wait for one batch of joining nodes to publish before the next batch starts. */
 const BATCH_JOIN_WAIT_MS = 60_000
 
-/** The nodes known to have published, kept across waits so none is asked again. */
-interface Published {
-  readonly nodes: Set<number>
-  add(node: number): void
-}
-
-/** Wait until every node in `nodes` has a stored profile, or `deadline` passed. */
+/**
+ * Wait until every node in `nodes` has a stored profile, or `deadline` passed. Nodes seen to
+ * publish go into `published` (kept across waits, so none is asked twice); `onChange` runs after
+ * a round that added some.
+ */
 async function waitPublished(
   handle: ClusterHandle,
   nodes: number[],
   deadline: number,
-  published: Published
+  published: Set<number>,
+  onChange: () => void
 ): Promise<void> {
-  let waiting = nodes.filter((i) => !published.nodes.has(i))
+  let waiting = nodes.filter((i) => !published.has(i))
   while (now() < deadline && waiting.length > 0) {
     const done = await Promise.all(waiting.map((i) => handle.published(i)))
-    waiting = waiting.filter((i, k) => {
-      if (done[k]) published.add(i)
-      return !done[k]
-    })
+    for (const [k, i] of waiting.entries()) if (done[k]) published.add(i)
+    if (done.some(Boolean)) onChange()
+    waiting = waiting.filter((i) => !published.has(i))
     if (waiting.length > 0) await sleep(200)
   }
 }
@@ -440,13 +431,14 @@ async function waitRoutable(
   handle: ClusterHandle,
   s: Scenario,
   plan: Plan,
-  published: Published,
+  published: Set<number>,
+  onPublished: () => void,
   onProbe: (probe: { found: number; of: number }) => void
 ): Promise<void> {
   const deadline = now() + s.warmup * 1000
   const rng = derive(s.seed, 'warmup')
   const all = Array.from({ length: s.nodes }, (_, i) => i)
-  await waitPublished(handle, all, deadline, published)
+  await waitPublished(handle, all, deadline, published, onPublished)
   const honest = all.filter((i) => !plan.misbehaving.includes(i))
   while (now() < deadline) {
     const probes = Array.from({ length: Math.min(10, honest.length) }, () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { USER_LIMITS } from '../../src/net/index.ts'
 import { createCluster, derive, simulationNodeOptions } from '../../src/sim/index.ts'
+import { sleep } from '../helpers/p2p.ts'
 
 /** Three nodes on the simulated network, bootstrapped through node 0. */
 async function trio(link: { latencyMs: number; jitterMs: number; loss: number }) {
@@ -48,7 +49,7 @@ describe('sim: the simulated network', function () {
             return await n1.node.services.ping.ping(n0.messenger!.node.peerId)
           } catch (err) {
             if ((err as Error).name !== 'TooManyOutboundProtocolStreamsError' || attempt >= 50) throw err
-            await new Promise((r) => setTimeout(r, 100))
+            await sleep(100)
           }
         }
       }
