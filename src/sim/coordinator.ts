@@ -36,7 +36,18 @@ const workerEntry = (): string => {
 }
 
 /**
- * Spread the nodes over K worker processes (node i in worker i mod K), talking real TCP on
+ * The worker process of node `index`: the seed nodes share worker K, a process of their own, and
+ * node i of the rest runs in worker i mod K. A seed is every joiner's first contact; sharing a
+ * saturated thread with hundreds of nodes, the seeds stopped accepting connections past about
+ * 1,850 nodes on 4 workers (their accept queues full), and every later joiner failed to
+ * bootstrap. Real bootstrap nodes run on machines of their own too.
+ */
+export function workerOf(index: number, seeds: ReadonlySet<number>, workers: number): number {
+  return seeds.has(index) ? workers : index % workers
+}
+
+/**
+ * Spread the nodes over K worker processes and one for the seeds (workerOf), talking real TCP on
  * loopback; this process runs the clock, the workload and the faults, and gathers the results.
  */
 export async function runWithWorkers(init: RunInit): Promise<RunResult> {
@@ -54,7 +65,9 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
   // a ceiling, not a budget: live heap is about 1 MB per node (bench:sim-scale), and the worker caps
   // how far V8 grows past it (tuneSimulationProcess); a worker that hits the ceiling dies
   const heap = Math.max(2048, Math.ceil((s.nodes / k) * 16))
-  for (let w = 0; w < k; w++) {
+  const seeds = new Set(plan.seeds)
+  const processes = seeds.size > 0 ? k + 1 : k
+  for (let w = 0; w < processes; w++) {
     const child = fork(workerEntry(), [], {
       serialization: 'advanced',
       execArgv: [`--max-old-space-size=${heap}`],
@@ -89,7 +102,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       for (const p of pending.values()) p.reject(failed)
       pending.clear()
     })
-    const indices = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => i % k === w)
+    const indices = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => workerOf(i, seeds, k) === w)
     const initMessage: WorkerInitMessage = {
       type: 'init',
       scenario: s,
@@ -111,7 +124,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       workers[worker]!.send({ id, call: c })
     })
   }
-  const of = (i: number): number => i % k
+  const of = (i: number): number => workerOf(i, seeds, k)
   const everyone = <T>(c: WorkerCall): Promise<T[]> => Promise.all(workers.map((_, w) => call<T>(w, c)))
 
   const handle: ClusterHandle = {

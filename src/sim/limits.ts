@@ -26,17 +26,19 @@ export function openFileLimit(): number | undefined {
 /**
  * Refuse, before any node starts, a TCP run whose processes would each need more sockets than
  * the open-file limit allows (`limit` null: unknown, let it run): a 5,000-node run on 2 workers
- * died with EMFILE after 38 minutes.
+ * died with EMFILE after 38 minutes. With workers, the seed nodes run in a process of their own
+ * (workerOf), so the workers share the other nodes.
  */
 export function checkOpenFiles(
-  scenario: Pick<Scenario, 'nodes' | 'workers' | 'transport'>,
+  scenario: Pick<Scenario, 'nodes' | 'workers' | 'transport' | 'seedNodes'>,
   limit: number | null = openFileLimit() ?? null
 ): void {
   if (scenario.transport !== 'tcp' || limit === null) return
   const processes = Math.max(1, scenario.workers)
-  const perProcess = Math.ceil(scenario.nodes / processes)
+  const shared = scenario.workers > 0 ? scenario.nodes - Math.min(scenario.seedNodes, scenario.nodes) : scenario.nodes
+  const perProcess = Math.ceil(shared / processes)
   if (perProcess * FILES_PER_TCP_NODE <= limit) return
-  const needed = Math.ceil((scenario.nodes * FILES_PER_TCP_NODE) / limit)
+  const needed = Math.ceil((shared * FILES_PER_TCP_NODE) / limit)
   throw new SimulationLimitError(
     `${perProcess} TCP nodes in one process need about ${perProcess * FILES_PER_TCP_NODE} open files, ` +
       `and this process may open ${limit} (ulimit -n): use --workers ${needed} or more, or raise the limit`

@@ -3,6 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simRegistry } from './business.ts'
 import { peerIdOfNode } from './cluster.ts'
+import { joinInBatches, waitPublished } from './forming.ts'
 import { type ClusterHandle, localHandle, type SimStats } from './handle.ts'
 import { distribution } from './metrics.ts'
 import { type FaultEvent, makePlan, messageText, type Plan } from './plan.ts'
@@ -213,17 +214,18 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     report()
     progress.phase = 'forming'
     const rest = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !plan.seeds.includes(i))
-    const batch = run.batch ?? 50
-    const formDeadline = now() + s.warmup * 1000
-    for (let i = 0; i < rest.length; i += batch) {
-      const joining = rest.slice(i, i + batch)
-      await Promise.all(joining.map((n) => handle.start(n, seedAddrs)))
-      progress.started = Math.min(s.nodes, plan.seeds.length + i + batch)
-      report()
-      // pacing: the next batch joins once this one's profiles are stored somewhere. Joining all at
-      // once makes every node's first queries compete for the one CPU, time out and start over.
-      await waitPublished(handle, joining, Math.min(formDeadline, now() + BATCH_JOIN_WAIT_MS), published, report)
-    }
+    await joinInBatches({
+      handle,
+      joiners: rest,
+      seedAddrs,
+      batch: run.batch ?? 50,
+      deadline: now() + s.warmup * 1000,
+      published,
+      onChange: (started) => {
+        progress.started = plan.seeds.length + started
+        report()
+      }
+    })
     await waitRoutable(handle, s, plan, published, report, (probe) => {
       progress.probe = probe
       report()
@@ -396,31 +398,6 @@ function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary[
   if (live[0] !== undefined) return live[0]
   const alpha = dht?.alpha ?? 10
   return { alpha, disjointPaths: dht?.disjointPaths ?? alpha, verifyNewContacts: dht?.verifyNewContacts ?? true }
-}
-
-/** Longest wait for one batch of joining nodes to publish before the next batch starts. */
-const BATCH_JOIN_WAIT_MS = 60_000
-
-/**
- * Wait until every node in `nodes` has a stored profile, or `deadline` passed. Nodes seen to
- * publish go into `published` (kept across waits, so none is asked twice); `onChange` runs after
- * a round that added some.
- */
-async function waitPublished(
-  handle: ClusterHandle,
-  nodes: number[],
-  deadline: number,
-  published: Set<number>,
-  onChange: () => void
-): Promise<void> {
-  let waiting = nodes.filter((i) => !published.has(i))
-  while (now() < deadline && waiting.length > 0) {
-    const done = await Promise.all(waiting.map((i) => handle.published(i)))
-    for (const [k, i] of waiting.entries()) if (done[k]) published.add(i)
-    if (done.some(Boolean)) onChange()
-    waiting = waiting.filter((i) => !published.has(i))
-    if (waiting.length > 0) await sleep(200)
-  }
 }
 
 /**

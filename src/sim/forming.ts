@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ClusterHandle } from './handle.ts'
+
+/** Wall-clock ms, as the runner's deadlines are. */
+const now = (): number => Date.now()
+
+/** Longest wait for one batch of joining nodes to publish before the next batch may start. */
+export const BATCH_JOIN_WAIT_MS = 60_000
+
+export interface JoinInit {
+  handle: Pick<ClusterHandle, 'start' | 'published'>
+  /** The nodes to start, in order (the seeds are already up). */
+  joiners: number[]
+  /** Every joiner's bootstrap list. */
+  seedAddrs: string[]
+  batch: number
+  /** Past this (Date.now()), no wait holds a batch back. */
+  deadline: number
+  /** Nodes seen to publish (filled in; kept across waits, so none is asked twice). */
+  published: Set<number>
+  /** After a batch started, and after a poll round that found new publishers. */
+  onChange(started: number): void
+  /** Longest wait for one batch (BATCH_JOIN_WAIT_MS). */
+  batchWaitMs?: number
+}
+
+/**
+ * Start the joiners in batches. The next batch joins once this one's profiles are stored
+ * somewhere (at most `batchWaitMs`), and never while more than half a batch of started nodes have
+ * not published: joining all at once makes every node's first queries compete for the CPU, time
+ * out and start over, and a network that stops keeping up (its seeds' accept queues full, 2,500
+ * nodes on 4 workers) must drain before it grows, or every later joiner fails to bootstrap.
+ */
+export async function joinInBatches(init: JoinInit): Promise<void> {
+  const { handle, joiners, published } = init
+  const maxBacklog = Math.floor(init.batch / 2)
+  let started = 0
+  for (let i = 0; i < joiners.length; i += init.batch) {
+    const joining = joiners.slice(i, i + init.batch)
+    await Promise.all(joining.map((n) => handle.start(n, init.seedAddrs)))
+    started += joining.length
+    init.onChange(started)
+    const report = (): void => init.onChange(started)
+    const batchDeadline = Math.min(init.deadline, now() + (init.batchWaitMs ?? BATCH_JOIN_WAIT_MS))
+    await waitPublished(handle, joining, batchDeadline, published, report)
+    await waitPublished(handle, joiners.slice(0, i + joining.length), init.deadline, published, report, maxBacklog)
+  }
+}
+
+/**
+ * Wait until at most `missing` of `nodes` lack a stored profile, or `deadline` passed. Nodes seen
+ * to publish go into `published`; `onChange` runs after a round that added some.
+ */
+export async function waitPublished(
+  handle: Pick<ClusterHandle, 'published'>,
+  nodes: number[],
+  deadline: number,
+  published: Set<number>,
+  onChange: () => void,
+  missing = 0
+): Promise<void> {
+  let waiting = nodes.filter((i) => !published.has(i))
+  while (now() < deadline && waiting.length > missing) {
+    const done = await Promise.all(waiting.map((i) => handle.published(i)))
+    for (const [k, i] of waiting.entries()) if (done[k]) published.add(i)
+    if (done.some(Boolean)) onChange()
+    waiting = waiting.filter((i) => !published.has(i))
+    if (waiting.length > missing) await sleep(200)
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * How the simulator grows a network: batches held back while earlier joiners have not published,
+ * and the seed nodes in a worker of their own. The handle here is scripted, so a test decides who
+ * has published: a stalled network cannot be staged on demand with real nodes.
+ */
+import assert from 'node:assert/strict'
+import { joinInBatches, waitPublished, workerOf } from '../../src/sim/index.ts'
+import { sleep } from '../helpers/p2p.ts'
+
+/** A handle whose nodes publish when the test says so. */
+function scriptedHandle() {
+  const started: number[] = []
+  const storedProfiles = new Set<number>()
+  return {
+    started,
+    storedProfiles,
+    handle: {
+      start: async (index: number, _bootstrap: string[]) => {
+        started.push(index)
+        return `/memory/${index}`
+      },
+      published: async (index: number) => storedProfiles.has(index)
+    }
+  }
+}
+
+describe('sim: forming the network', () => {
+  it('holds the next batch while more than half a batch of started nodes have not published', async () => {
+    const { handle, started, storedProfiles } = scriptedHandle()
+    const published = new Set<number>()
+    const joiners = Array.from({ length: 12 }, (_, i) => i + 3)
+    const reports: number[] = []
+    const joined = joinInBatches({
+      handle,
+      joiners,
+      seedAddrs: ['/memory/0'],
+      batch: 4,
+      batchWaitMs: 100,
+      deadline: Date.now() + 60_000,
+      published,
+      onChange: (n) => reports.push(n)
+    })
+    await sleep(700)
+    // the batch's own wait is long over, but 4 of its nodes have not published
+    assert.deepEqual(started, [3, 4, 5, 6])
+    storedProfiles.add(3)
+    await sleep(500)
+    assert.equal(started.length, 4, 'a backlog of 3 is still more than half a batch')
+    storedProfiles.add(4)
+    await sleep(500)
+    assert.deepEqual(started, [3, 4, 5, 6, 7, 8, 9, 10])
+    for (const n of joiners) storedProfiles.add(n)
+    await joined
+    assert.deepEqual(started, joiners)
+    assert.deepEqual(
+      [...published].sort((a, b) => a - b),
+      joiners
+    )
+    assert.equal(reports.at(-1), 12)
+  })
+
+  it('stops holding batches back once the deadline has passed', async () => {
+    const { handle, started } = scriptedHandle()
+    const t0 = Date.now()
+    await joinInBatches({
+      handle,
+      joiners: [1, 2, 3, 4, 5, 6],
+      seedAddrs: [],
+      batch: 2,
+      deadline: Date.now() + 300,
+      published: new Set(),
+      onChange: () => {}
+    })
+    assert.deepEqual(started, [1, 2, 3, 4, 5, 6])
+    assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`)
+  })
+
+  it('waits until at most `missing` nodes lack a profile, asking no node twice once it published', async () => {
+    const asked = new Map<number, number>()
+    const storedProfiles = new Set([1, 2])
+    const handle = {
+      published: async (i: number) => {
+        asked.set(i, (asked.get(i) ?? 0) + 1)
+        return storedProfiles.has(i)
+      }
+    }
+    const published = new Set<number>()
+    setTimeout(() => storedProfiles.add(3), 300)
+    await waitPublished(handle, [1, 2, 3, 4], Date.now() + 10_000, published, () => {}, 1)
+    assert.deepEqual([...published].sort(), [1, 2, 3])
+    assert.equal(asked.get(1), 1)
+    assert.ok((asked.get(4) ?? 0) >= 2)
+  })
+
+  it('puts the seed nodes in a worker of their own and spreads the rest', () => {
+    const seeds = new Set([0, 1, 2])
+    assert.deepEqual(
+      Array.from({ length: 9 }, (_, i) => workerOf(i, seeds, 2)),
+      [2, 2, 2, 1, 0, 1, 0, 1, 0]
+    )
+  })
+})
