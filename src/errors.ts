@@ -149,3 +149,5 @@ export class AttestationError extends defineError('AttestationError') {}
 export class ScenarioError extends defineError('ScenarioError') {}
 /** A simulation this machine cannot hold (say, more sockets per process than it may open). */
 export class SimulationLimitError extends defineError('SimulationLimitError') {}
+/** A simulation worker process died (or its channel closed) while the run needed it. */
+export class SimulationWorkerError extends defineError('SimulationWorkerError') {}

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
+import { SimulationWorkerError } from '../errors.ts'
 import { type ClusterHandle, distinctDhtSettings, type SimStats } from './handle.ts'
 import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
 import type { LinkConditions } from './simnet.ts'
@@ -95,13 +96,17 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
         else p?.reject(new Error(msg.error ?? 'worker call failed'))
       }
     )
-    child.on('exit', (code, signal) => {
-      if (code === 0) return
-      failed = new Error(`simulation worker ${w} exited (${signal ?? code})`)
+    const fail = (reason: string): void => {
+      failed ??= new SimulationWorkerError(`simulation worker ${w} ${reason}`)
       log.error(failed.message)
       for (const p of pending.values()) p.reject(failed)
       pending.clear()
+    }
+    child.on('exit', (code, signal) => {
+      if (code !== 0) fail(`exited (${signal ?? code})`)
     })
+    // a worker that could not be started; unheard, the event would end the coordinator
+    child.on('error', (err) => fail(`failed: ${err.message}`))
     const indices = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => workerOf(i, seeds, k) === w)
     const initMessage: WorkerInitMessage = {
       type: 'init',
@@ -121,7 +126,13 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     const id = nextId++
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      workers[worker]!.send({ id, call: c })
+      // with a callback, a send to a worker whose channel closed before its 'exit' rejects this
+      // call; without one, ChildProcess emits 'error' and, unheard, that ends the coordinator
+      workers[worker]!.send({ id, call: c }, undefined, undefined, (err) => {
+        if (err === null) return
+        pending.delete(id)
+        reject(failed ?? new SimulationWorkerError(`simulation worker ${worker} is gone: ${err.message}`))
+      })
     })
   }
   const of = (i: number): number => workerOf(i, seeds, k)

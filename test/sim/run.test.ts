@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makePlan, parseScenario, runSimulation, simulationNodeOptions, writeReport } from '../../src/sim/index.ts'
 import { tempDir } from '../helpers/cli.ts'
+import { sleep } from '../helpers/p2p.ts'
 
 describe('sim: runs with real nodes', function () {
   this.timeout(300_000)
@@ -94,4 +96,38 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.delivered, 12)
     assert.equal(r.summary.messages.lost, 0)
   })
+
+  it('ends with SimulationWorkerError when a worker dies, and leaves no worker running', async () => {
+    const scenario = parseScenario({ nodes: 8, workers: 2, seed: 4, workload: { messages: 4, duration: 2 } })
+    const run = runSimulation({ scenario })
+    const outcome = run.then(
+      () => undefined,
+      (err: Error) => err
+    )
+    // two workers and the seeds' process, all children of this one
+    let workers: number[] = []
+    for (let i = 0; i < 100 && workers.length < 3; i++) {
+      await sleep(100)
+      workers = simulationWorkers()
+    }
+    assert.equal(workers.length, 3)
+    process.kill(workers[0]!, 'SIGKILL')
+    const err = await outcome
+    assert.equal(err?.name, 'SimulationWorkerError', String(err))
+    assert.match(err.message, /simulation worker \d exited \(SIGKILL\)/)
+    for (let i = 0; i < 50 && simulationWorkers().length > 0; i++) await sleep(100)
+    assert.deepEqual(simulationWorkers(), [])
+  })
 })
+
+/** PIDs of this process's live simulation workers. */
+function simulationWorkers(): number[] {
+  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,stat=,args='], { encoding: 'utf8' })
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(
+      ([pid, stat, ...args]) => pid !== undefined && !stat?.startsWith('Z') && args.join(' ').includes('sim/worker')
+    )
+    .map(([pid]) => Number(pid))
+}
