@@ -92,7 +92,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option('--seed <s>', 'the seed: same seed, same identities, workload and faults (default 1)')
     .option(
       '--workers <k>',
-      'spread the nodes over K child processes talking TCP on loopback',
+      'spread the nodes over K child processes talking TCP on loopback (the seed nodes get one more)',
       number('--workers', 0, 64)
     )
     .option('--scenario <file>', 'a scenario file (JSON); flags given on the command line override it')
