@@ -301,8 +301,14 @@ function routingTableStats(): { mean: number; min: number } {
   return { mean: Math.round((total / nodes.length) * 10) / 10, min }
 }
 
-/** Fresh lookups of random peers' profiles from random nodes; ms per lookup, undefined = not found. */
-async function lookups(count: number, concurrency: number, label: string): Promise<Array<number | undefined>> {
+/** One found lookup: its wall time, and when its first valid record came (the rest is the settle wait). */
+interface Looked {
+  ms: number
+  firstRecordMs: number | undefined
+}
+
+/** Fresh lookups of random peers' profiles from random nodes; undefined = not found. */
+async function lookups(count: number, concurrency: number, label: string): Promise<Array<Looked | undefined>> {
   const rand = rngFrom(label)
   const pairs = Array.from({ length: count }, () => {
     const a = rand.int(nodes.length)
@@ -310,13 +316,20 @@ async function lookups(count: number, concurrency: number, label: string): Promi
     if (b >= a) b++
     return [nodes[a]!, nodes[b]!] as const
   })
-  const out: Array<number | undefined> = new Array(count)
+  const out: Array<Looked | undefined> = new Array(count)
   await pool(pairs, concurrency, async ([a, b], i) => {
     const t0 = performance.now()
+    let firstRecordMs: number | undefined
     const p = await a.messenger
-      .resolve(b.peerId, { fresh: true, signal: AbortSignal.timeout(30_000) })
+      .resolve(b.peerId, {
+        fresh: true,
+        signal: AbortSignal.timeout(30_000),
+        onLookup: (stats) => {
+          firstRecordMs = stats.firstRecordMs
+        }
+      })
       .catch(() => undefined)
-    out[i] = p !== undefined && p.peerId === b.peerId ? performance.now() - t0 : undefined
+    out[i] = p !== undefined && p.peerId === b.peerId ? { ms: performance.now() - t0, firstRecordMs } : undefined
   })
   return out
 }
@@ -499,12 +512,15 @@ if (process.env.BENCH_PROFILE_IDLE !== undefined) {
 const cpuL0 = cpuSeconds()
 const tl0 = performance.now()
 const looked = await profiled(process.env.BENCH_PROFILE_LOOKUPS, () => lookups(LOOKUPS, LOOKUP_CONCURRENCY, 'lookups'))
-const lookupMs = looked.filter((x): x is number => x !== undefined)
+const found = looked.filter((x): x is Looked => x !== undefined)
+const lookupMs = found.map((x) => x.ms)
 const lookupStats = { ...summary(lookupMs), ok: lookupMs.length, of: LOOKUPS }
+const firstRecordStats = summary(found.flatMap((x) => (x.firstRecordMs === undefined ? [] : [x.firstRecordMs])))
 const lookupCpuMs = ((cpuSeconds() - cpuL0) * 1000) / LOOKUPS
 say(
   `lookups: ${lookupMs.length}/${LOOKUPS} found; ms p50 ${lookupStats.p50} p90 ${lookupStats.p90} p99 ${lookupStats.p99} max ${lookupStats.max}` +
-    ` (${((performance.now() - tl0) / 1000).toFixed(1)} s, ${lookupCpuMs.toFixed(0)} ms CPU per lookup)`
+    ` (${((performance.now() - tl0) / 1000).toFixed(1)} s, ${lookupCpuMs.toFixed(0)} ms CPU per lookup);` +
+    ` first record p50 ${firstRecordStats.p50} p90 ${firstRecordStats.p90} p99 ${firstRecordStats.p99}`
 )
 
 const cpuM0 = cpuSeconds()
@@ -537,6 +553,7 @@ const result = {
   startS: Math.round(((tStarted - t0) / 1000) * 10) / 10,
   formCpuS: Math.round((cpuFormed - cpu0) * 10) / 10,
   lookupMs: lookupStats,
+  lookupFirstRecordMs: firstRecordStats,
   lookupCpuMsEach: Math.round(lookupCpuMs),
   messageMs: { cold: coldStats, warm: warmStats, lost: msg.lost },
   rssMB: {

@@ -32,6 +32,27 @@ export interface ProfileCache {
   delete(peerId: string): void
 }
 
+/**
+ * How one DHT lookup went. A lookup ends `settleMs` after its first valid record, or at once
+ * with `quorum` of them, so `ms` is the DHT's time to a first record plus that policy's wait.
+ */
+export interface LookupStats {
+  /** From the start to the lookup's end. */
+  ms: number
+  /** From the start to the first valid record (this node's own copy counts); undefined: none. */
+  firstRecordMs: number | undefined
+  /** Valid records seen. */
+  records: number
+}
+
+export interface ResolveOptions {
+  /** Skip the caches and ask the DHT. */
+  fresh?: boolean
+  signal?: AbortSignal
+  /** Called with the DHT lookup's figures when this call waited on one (not on a cache hit). */
+  onLookup?(stats: LookupStats): void
+}
+
 export interface DirectoryInit {
   dht: DhtLike
   identity: Pick<Identity, 'peerId' | 'signer' | 'currentEncryptionKey'>
@@ -65,7 +86,7 @@ export interface Directory {
   /** Sign and put this node's profile; resolves once the put has run its course. */
   publish(options?: { signal?: AbortSignal }): Promise<PublishResult>
   /** The freshest valid profile of a peer: cache first (unless `fresh`), else the DHT. */
-  resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }): Promise<VerifiedProfile | undefined>
+  resolve(peerId: string, options?: ResolveOptions): Promise<VerifiedProfile | undefined>
   /** A cached, unexpired profile without a lookup. */
   cached(peerId: string): VerifiedProfile | undefined
   /** Forget a cached profile (after a failed dial, so the next resolve asks the DHT). */
@@ -91,7 +112,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
-  const inflight = new Map<string, Promise<VerifiedProfile | undefined>>()
+  const inflight = new Map<string, Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }>>()
   let own: VerifiedProfile | undefined
   let lastPublish: PublishResult | undefined
   /** The content of the publish in flight or last made (JSON), for `changed()` to compare with. */
@@ -129,7 +150,12 @@ export function createDirectory(init: DirectoryInit): Directory {
     return p
   }
 
-  const lookup = async (peerId: string, signal: AbortSignal): Promise<VerifiedProfile | undefined> => {
+  const lookup = async (
+    peerId: string,
+    signal: AbortSignal
+  ): Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }> => {
+    const started = performance.now()
+    let firstRecordMs: number | undefined
     const key = profileKey(peerId)
     const found: VerifiedProfile[] = []
     const controller = new AbortController()
@@ -143,6 +169,7 @@ export function createDirectory(init: DirectoryInit): Directory {
         log('ignoring an invalid record for %s: %s', peerId, (err as Error).message)
         return false
       }
+      firstRecordMs ??= performance.now() - started
       settle ??= setTimeout(() => controller.abort(), settleMs)
       return found.length >= quorum
     }
@@ -160,10 +187,11 @@ export function createDirectory(init: DirectoryInit): Directory {
     } finally {
       clearTimeout(settle)
     }
-    if (found.length === 0) return undefined
+    const stats = { ms: performance.now() - started, firstRecordMs, records: found.length }
+    if (found.length === 0) return { profile: undefined, stats }
     let best = found[0]!
     for (const p of found) if (p.seq > best.seq || (p.seq === best.seq && p.expiresAt > best.expiresAt)) best = p
-    return best
+    return { profile: best, stats }
   }
 
   const publish = async (options: { signal?: AbortSignal } = {}): Promise<PublishResult> => {
@@ -244,9 +272,10 @@ export function createDirectory(init: DirectoryInit): Directory {
         )
         inflight.set(peerId, p)
       }
-      const result = await p
-      if (result !== undefined) remember(result)
-      return result ?? cached(peerId)
+      const { profile, stats } = await p
+      options.onLookup?.(stats)
+      if (profile !== undefined) remember(profile)
+      return profile ?? cached(peerId)
     },
     cached,
     invalidate(peerId) {

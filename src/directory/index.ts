@@ -1,6 +1,15 @@
 /** Signed profile records in the DHT: format, validation, selection, publishing and lookup. */
 
-export type { DhtEvent, DhtLike, Directory, DirectoryInit, ProfileCache, PublishResult } from './directory.ts'
+export type {
+  DhtEvent,
+  DhtLike,
+  Directory,
+  DirectoryInit,
+  LookupStats,
+  ProfileCache,
+  PublishResult,
+  ResolveOptions
+} from './directory.ts'
 export { createDirectory } from './directory.ts'
 export type { ProfileContent, VerifiedProfile } from './record.ts'
 export {

@@ -7,6 +7,7 @@ import {
   type Directory,
   type RecordKind,
   type RecordRules,
+  type ResolveOptions,
   recordKey,
   type VerifiedProfile
 } from '../directory/index.ts'
@@ -137,8 +138,8 @@ export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   contacts(): Contact[]
   addContact(name: string, peerId: string): Contact
   removeContact(name: string): boolean
-  /** A peer's profile: cached unless `fresh`. */
-  resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }): Promise<VerifiedProfile | undefined>
+  /** A peer's profile: cached unless `fresh` (`onLookup` gets a DHT lookup's figures). */
+  resolve(peerId: string, options?: ResolveOptions): Promise<VerifiedProfile | undefined>
   /** Publish our profile now (after a name change, a key rotation). */
   publishProfile(): Promise<{ seq: number; acks: number }>
   setName(name: string | undefined): void
@@ -516,7 +517,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     contacts: () => store.listContacts(),
     addContact: (contactName: string, peerId: string) => store.addContact(contactName, peerId, now()),
     removeContact: (contactName: string) => store.removeContact(contactName),
-    async resolve(peerId: string, options?: { fresh?: boolean; signal?: AbortSignal }) {
+    async resolve(peerId: string, options?: ResolveOptions) {
       peerIdToBytes(peerId)
       if (peerId === identity.peerId) return directory.own
       const profile = await directory.resolve(peerId, options)

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { LookupStats } from '../directory/index.ts'
 import type { MessengerInit } from '../messenger/index.ts'
 import { type DhtSettings, dhtSettings } from '../net/index.ts'
 import { simTrust } from './business.ts'
@@ -21,7 +22,7 @@ export interface ClusterHandle {
   /** Send a text; resolves with the message id and the wall-clock time it was handed to the node. */
   send(from: number, to: number, text: string): Promise<{ id: string; at: number }>
   /** `from` resolves `target`'s profile past its cache. */
-  lookup(from: number, target: number): Promise<{ ms: number; ok: boolean }>
+  lookup(from: number, target: number): Promise<LookupResult>
   partition(groups: number[] | undefined): Promise<void>
   setLink(conditions: LinkConditions): Promise<void>
   verify(from: number, target: number): Promise<string>
@@ -32,6 +33,14 @@ export interface ClusterHandle {
    */
   stats(options?: { reset?: boolean }): Promise<SimStats>
   stopAll(): Promise<void>
+}
+
+/** A lookup's wall time, and when its first valid record came (null: none, or no DHT lookup ran). */
+export interface LookupResult {
+  ms: number
+  ok: boolean
+  firstRecordMs: number | null
+  records: number
 }
 
 export interface SimStats {
@@ -112,11 +121,24 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     },
     async lookup(from, target) {
       const started = performance.now()
+      let dht: LookupStats | undefined
+      const result = (ok: boolean): LookupResult => ({
+        ms: performance.now() - started,
+        ok,
+        firstRecordMs: dht?.firstRecordMs ?? null,
+        records: dht?.records ?? 0
+      })
       try {
-        const p = await up(from).resolve(peerIdOf(target), { fresh: true, signal: AbortSignal.timeout(30_000) })
-        return { ms: performance.now() - started, ok: p !== undefined }
+        const p = await up(from).resolve(peerIdOf(target), {
+          fresh: true,
+          signal: AbortSignal.timeout(30_000),
+          onLookup: (stats) => {
+            dht = stats
+          }
+        })
+        return result(p !== undefined)
       } catch {
-        return { ms: performance.now() - started, ok: false }
+        return result(false)
       }
     },
     async partition(groups) {

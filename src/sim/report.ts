@@ -19,10 +19,11 @@ export function eventsCsv(result: RunResult): string {
 }
 
 export function lookupsCsv(result: RunResult): string {
-  const rows = ['atMs,from,target,ms,ok']
+  const rows = ['atMs,from,target,ms,ok,firstRecordMs,records']
+  const tenth = (v: number | null): number | string => (v === null ? '' : Math.round(v * 10) / 10)
   for (const l of result.lookups)
     rows.push(
-      [Math.round(l.at), l.from, l.target, l.ms === null ? '' : Math.round(l.ms * 10) / 10, l.ok ? 1 : 0].join(',')
+      [Math.round(l.at), l.from, l.target, tenth(l.ms), l.ok ? 1 : 0, tenth(l.firstRecordMs), l.records].join(',')
     )
   return `${rows.join('\n')}\n`
 }
@@ -128,7 +129,7 @@ export function formatSummary(s: Summary): string {
     `Parley simulation: ${s.nodes} nodes (${s.transport}${s.workers > 0 ? `, ${s.workers} workers` : ''}), seed ${s.seed}, ${s.durationS} s (network formed in ${s.formationS} s)`,
     `messages   ${m.delivered}/${m.sent} delivered, ${m.lost} lost, ${m.duplicates} duplicates${m.undeliverable > 0 ? `, ${m.undeliverable} to misbehaving nodes` : ''}${m.planned > m.sent ? `, ${m.planned - m.sent} never sent` : ''}`,
     `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
-    `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}`,
+    `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}; first record p50 ${ms(s.lookupFirstRecordMs.p50)}, p90 ${ms(s.lookupFirstRecordMs.p90)}`,
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
     `cpu        event loop late by p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms during the workload${s.eventLoopDelayMs.p50 > 50 ? ' (CPU saturated: latencies include waiting for it; try fewer messages, fewer nodes or --workers)' : ''}`
   ]

@@ -33,6 +33,10 @@ export interface LookupRecord {
   target: number
   ms: number | null
   ok: boolean
+  /** When the first valid record came (the rest of `ms` is the lookup's settle wait); null: none. */
+  firstRecordMs: number | null
+  /** Valid records the lookup saw. */
+  records: number
 }
 
 /** summary.json */
@@ -51,6 +55,11 @@ export interface Summary {
   }
   latencyMs: ReturnType<typeof distribution>
   lookupMs: ReturnType<typeof distribution> & { ok: number; failed: number }
+  /**
+   * Of the successful lookups, the time to the first valid record: the DHT's part. A lookup then
+   * waits up to 250 ms more for a quorum of 3 (the newest record wins), so lookupMs includes it.
+   */
+  lookupFirstRecordMs: ReturnType<typeof distribution>
   bytesSent: number
   rssMB: { total: number; perNode: number }
   /**
@@ -261,8 +270,18 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
           if (!handle.isUp(l.from) || !handle.isUp(l.target)) return
           handle
             .lookup(l.from, l.target)
-            .then((r) => lookups.push({ at: l.at, from: l.from, target: l.target, ms: r.ms, ok: r.ok }))
-            .catch(() => lookups.push({ at: l.at, from: l.from, target: l.target, ms: null, ok: false }))
+            .then((r) => lookups.push({ at: l.at, from: l.from, target: l.target, ...r }))
+            .catch(() =>
+              lookups.push({
+                at: l.at,
+                from: l.from,
+                target: l.target,
+                ms: null,
+                ok: false,
+                firstRecordMs: null,
+                records: 0
+              })
+            )
         }, l.at)
       )
     }
@@ -374,6 +393,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       ok: okLookups.length,
       failed: lookups.length - okLookups.length
     },
+    lookupFirstRecordMs: distribution(okLookups.flatMap((l) => (l.firstRecordMs === null ? [] : [l.firstRecordMs]))),
     bytesSent: stats.bytesSent,
     rssMB: { total: Math.round(stats.rss / 1048576), perNode: Math.round((stats.rss / 1048576 / s.nodes) * 100) / 100 },
     eventLoopDelayMs: { p50: Math.round(stats.loopDelayMs.p50), p99: Math.round(stats.loopDelayMs.p99) },

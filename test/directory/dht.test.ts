@@ -8,6 +8,7 @@ import { privateKeyToProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { MemoryDatastore } from 'datastore-core'
 import {
   createDirectory,
+  type LookupStats,
   peekProfileOrder,
   profileKey,
   recordKey,
@@ -89,6 +90,34 @@ describe('directory over a 10-node DHT on loopback', function () {
     assert.ok(p.addresses.every((a) => a.startsWith('/ip4/127.0.0.1/tcp/')))
     // cached now: a second resolve is answered without the DHT
     assert.equal(readerDir.cached(publisher.peerId)?.seq, 5)
+  })
+
+  it('reports what a DHT lookup took: time to the first record, records seen; nothing for a cache hit', async () => {
+    const publisher = honest[6]!
+    const { directory: pubDir } = nodeDirectory(publisher, { name: 'Stats', firstSeq: 3 })
+    assert.ok((await pubDir.publish()).acks > 0)
+    const { directory: readerDir } = nodeDirectory(honest[2]!)
+    const seen: LookupStats[] = []
+    const onLookup = (s: LookupStats): void => {
+      seen.push(s)
+    }
+    assert.equal((await readerDir.resolve(publisher.peerId, { fresh: true, onLookup }))?.seq, 3)
+    assert.equal(seen.length, 1)
+    const [found] = seen
+    assert.ok(found!.firstRecordMs !== undefined && found!.firstRecordMs <= found!.ms, JSON.stringify(found))
+    assert.ok(found!.records >= 1 && found!.records <= 3, JSON.stringify(found))
+    // a cache hit runs no lookup
+    await readerDir.resolve(publisher.peerId, { onLookup })
+    assert.equal(seen.length, 1)
+    // nobody published this one: a lookup that found nothing
+    const nobody = createIdentity({ seed: new Uint8Array(32).fill(7) }).peerId
+    assert.equal(await readerDir.resolve(nobody, { fresh: true, onLookup }), undefined)
+    assert.equal(seen.length, 2)
+    assert.deepEqual(
+      { firstRecordMs: seen[1]!.firstRecordMs, records: seen[1]!.records },
+      { firstRecordMs: undefined, records: 0 }
+    )
+    assert.ok(seen[1]!.ms > 0)
   })
 
   it('a republished profile (higher seq) replaces the old one on the servers and for readers', async () => {

@@ -23,6 +23,10 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.lost, 0)
     assert.ok(r.summary.latencyMs.p50 !== null && r.summary.latencyMs.p50 >= 0)
     assert.ok(r.summary.lookupMs.ok > 0)
+    // the DHT's part of each lookup: a first record, no later than the lookup's end
+    for (const l of r.lookups.filter((x) => x.ok))
+      assert.ok(l.firstRecordMs !== null && l.firstRecordMs <= l.ms! && l.records >= 1, JSON.stringify(l))
+    assert.ok(r.summary.lookupFirstRecordMs.p50! <= r.summary.lookupMs.p50!, JSON.stringify(r.summary))
     assert.ok(r.summary.bytesSent > 0)
     // no `dht` in the scenario: production's Kad-DHT settings
     assert.deepEqual(r.summary.dht, { alpha: 10, disjointPaths: 10, verifyNewContacts: true })
@@ -50,6 +54,9 @@ describe('sim: runs with real nodes', function () {
         const [seq, from, to] = row.split(',').map(Number)
         assert.deepEqual([seq, from, to], [plan.messages[i]!.seq, plan.messages[i]!.from, plan.messages[i]!.to])
       })
+      const lookupRows = readFileSync(join(dir.path, 'lookups.csv'), 'utf8').trim().split('\n')
+      assert.equal(lookupRows[0], 'atMs,from,target,ms,ok,firstRecordMs,records')
+      assert.equal(lookupRows.length, 1 + r.lookups.length)
       for (const svg of ['latency-cdf.svg', 'deliveries.svg', 'lookups.svg']) {
         assert.match(readFileSync(join(dir.path, svg), 'utf8'), /^<svg /)
       }
