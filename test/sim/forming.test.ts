@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { joinInBatches, waitPublished, workerOf } from '../../src/sim/index.ts'
-import { sleep } from '../helpers/p2p.ts'
+import { sleep, waitFor } from '../helpers/p2p.ts'
 
 /** A handle whose nodes publish when the test says so. */
 function scriptedHandle() {
@@ -40,6 +40,7 @@ describe('sim: forming the network', () => {
       published,
       onChange: (n) => reports.push(n)
     })
+    await waitFor(() => reports.length > 0, 'the first batch')
     await sleep(700)
     // the batch's own wait is long over, but 4 of its nodes have not published
     assert.deepEqual(started, [3, 4, 5, 6])
@@ -47,7 +48,7 @@ describe('sim: forming the network', () => {
     await sleep(500)
     assert.equal(started.length, 4, 'a backlog of 3 is still more than half a batch')
     storedProfiles.add(4)
-    await sleep(500)
+    await waitFor(() => started.length > 4, 'the second batch')
     assert.deepEqual(started, [3, 4, 5, 6, 7, 8, 9, 10])
     for (const n of joiners) storedProfiles.add(n)
     await joined

@@ -113,7 +113,7 @@ describe('sim: runs with real nodes', function () {
     )
     // two workers and the seeds' process, all children of this one
     let workers: number[] = []
-    for (let i = 0; i < 100 && workers.length < 3; i++) {
+    for (let i = 0; i < 300 && workers.length < 3; i++) {
       await sleep(100)
       workers = simulationWorkers()
     }
@@ -122,7 +122,7 @@ describe('sim: runs with real nodes', function () {
     const err = await outcome
     assert.equal(err?.name, 'SimulationWorkerError', String(err))
     assert.match(err.message, /simulation worker \d exited \(SIGKILL\)/)
-    for (let i = 0; i < 50 && simulationWorkers().length > 0; i++) await sleep(100)
+    for (let i = 0; i < 200 && simulationWorkers().length > 0; i++) await sleep(100)
     assert.deepEqual(simulationWorkers(), [])
   })
 })
