@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simRegistry } from './business.ts'
@@ -104,7 +105,6 @@ export interface RunInit {
   batch?: number
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 /** Wall-clock ms (the clock receivedAt uses), so times from several processes line up. */
 const now = (): number => Date.now()
 
