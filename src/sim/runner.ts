@@ -70,6 +70,8 @@ export interface Summary {
   eventLoopDelayMs: { p50: number; p99: number }
   durationS: number
   formationS: number
+  /** Nodes with no stored profile when the workload started (stragglers; they still take part). */
+  unpublished: number
   faults: { churned: number; partitions: number; misbehaving: number; linkChanges: number }
   /** The Kad-DHT settings the nodes ran with (scenario `dht`, else production's). */
   dht: { alpha: number; disjointPaths: number; verifyNewContacts: boolean }
@@ -212,6 +214,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = []
   const pendingSends = new Map<number, number[]>()
   let formationS = 0
+  let unpublished: number[] = []
   let stats: SimStats = { rss: 0, bytesSent: 0, loopDelayMs: { p50: 0, p99: 0 }, dht: [] }
 
   try {
@@ -235,7 +238,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
         report()
       }
     })
-    await waitRoutable(handle, s, plan, published, report, (probe) => {
+    unpublished = await waitRoutable(handle, s, plan, published, report, (probe) => {
       progress.probe = probe
       report()
     })
@@ -399,6 +402,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     eventLoopDelayMs: { p50: Math.round(stats.loopDelayMs.p50), p99: Math.round(stats.loopDelayMs.p99) },
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
+    unpublished: unpublished.length,
     faults: summaryFaults,
     dht: reportedDht(stats.dht, run.nodeOptions?.dht),
     ...(plan.business !== undefined ? { verification } : {})
@@ -421,8 +425,16 @@ function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary[
 }
 
 /**
- * Wait until the network is routable: every node has published its profile, and lookups of a
- * sample of random nodes from random nodes all succeed (bounded by the scenario's warm-up time).
+ * Nodes that may still lack a published profile when the workload starts, as a share of the run's
+ * nodes (10 of 5,000, 2 of 1,000, none below 500), and how long none may have published before
+ * the run stops waiting for them.
+ */
+export const STRAGGLERS = { share: 0.002, quietMs: 120_000 }
+
+/**
+ * Wait until the network is routable: every node has published its profile (or all but a few
+ * stragglers, see STRAGGLERS), and lookups of a sample of random published nodes from random nodes
+ * all succeed (bounded by the scenario's warm-up time). Returns the nodes still unpublished.
  */
 async function waitRoutable(
   handle: ClusterHandle,
@@ -431,12 +443,15 @@ async function waitRoutable(
   published: Set<number>,
   onPublished: () => void,
   onProbe: (probe: { found: number; of: number }) => void
-): Promise<void> {
+): Promise<number[]> {
   const deadline = now() + s.warmup * 1000
   const rng = derive(s.seed, 'warmup')
   const all = Array.from({ length: s.nodes }, (_, i) => i)
-  await waitPublished(handle, all, deadline, published, onPublished)
-  const honest = all.filter((i) => !plan.misbehaving.includes(i))
+  const unpublished = await waitPublished(handle, all, deadline, published, onPublished, {
+    stragglers: { max: Math.floor(s.nodes * STRAGGLERS.share), quietMs: STRAGGLERS.quietMs }
+  })
+  if (unpublished.length > 0) log('starting with %d nodes unpublished: %o', unpublished.length, unpublished)
+  const honest = all.filter((i) => !plan.misbehaving.includes(i) && published.has(i))
   while (now() < deadline) {
     const probes = Array.from({ length: Math.min(10, honest.length) }, () => {
       const a = honest[rng.int(honest.length)]!
@@ -445,8 +460,9 @@ async function waitRoutable(
     })
     const found = (await Promise.all(probes)).filter(Boolean).length
     onProbe({ found, of: probes.length })
-    if (found === probes.length) return
+    if (found === probes.length) return unpublished
     await sleep(500)
   }
   log('the network did not become fully routable within %ds; starting anyway', s.warmup)
+  return unpublished
 }

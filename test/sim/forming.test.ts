@@ -87,10 +87,35 @@ describe('sim: forming the network', () => {
     }
     const published = new Set<number>()
     setTimeout(() => storedProfiles.add(3), 300)
-    await waitPublished(handle, [1, 2, 3, 4], Date.now() + 10_000, published, () => {}, 1)
+    await waitPublished(handle, [1, 2, 3, 4], Date.now() + 10_000, published, () => {}, { missing: 1 })
     assert.deepEqual([...published].sort(), [1, 2, 3])
     assert.equal(asked.get(1), 1)
     assert.ok((asked.get(4) ?? 0) >= 2)
+  })
+
+  it('stops waiting for a few stragglers once none has published for a while, and names them', async () => {
+    const storedProfiles = new Set([1, 2])
+    const handle = { published: async (i: number) => storedProfiles.has(i) }
+    const t0 = Date.now()
+    setTimeout(() => storedProfiles.add(3), 400)
+    const left = await waitPublished(handle, [1, 2, 3, 4], Date.now() + 20_000, new Set(), () => {}, {
+      stragglers: { max: 1, quietMs: 600 }
+    })
+    assert.deepEqual(left, [4])
+    // node 3's profile at 400 ms restarted the quiet time: not before 1 s
+    assert.ok(Date.now() - t0 >= 1_000, `after ${Date.now() - t0} ms`)
+    assert.ok(Date.now() - t0 < 10_000, `after ${Date.now() - t0} ms`)
+  })
+
+  it('keeps waiting while more than the allowed stragglers lack a profile', async () => {
+    const storedProfiles = new Set([1, 2])
+    const handle = { published: async (i: number) => storedProfiles.has(i) }
+    const t0 = Date.now()
+    const left = await waitPublished(handle, [1, 2, 3, 4], Date.now() + 1_500, new Set(), () => {}, {
+      stragglers: { max: 1, quietMs: 100 }
+    })
+    assert.deepEqual(left, [3, 4])
+    assert.ok(Date.now() - t0 >= 1_500, `after ${Date.now() - t0} ms`)
   })
 
   it('puts the seed nodes in a worker of their own and spreads the rest', () => {
