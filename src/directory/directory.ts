@@ -51,6 +51,12 @@ export interface ResolveOptions {
   signal?: AbortSignal
   /** Called with the DHT lookup's figures when this call waited on one (not on a cache hit). */
   onLookup?(stats: LookupStats): void
+  /**
+   * Called once with the first valid record a DHT lookup finds, before the lookup settles on the
+   * newest. Its addresses are good for opening a connection early (a stale one fails the dial);
+   * its keys are not to be used, since a peer that missed a republish serves an older record.
+   */
+  onFirstRecord?(profile: VerifiedProfile): void
 }
 
 export interface DirectoryInit {
@@ -104,6 +110,24 @@ export interface Directory {
   readonly lastPublish: PublishResult | undefined
 }
 
+/** A DHT lookup in flight, shared by every resolve of the same peer meanwhile. */
+interface Lookup {
+  result: Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }>
+  /** The first valid record, once one came. */
+  first?: VerifiedProfile
+  /** Callers' onFirstRecord, to call when it comes. */
+  listeners: Array<(p: VerifiedProfile) => void>
+}
+
+/** A caller's onFirstRecord must not break the lookup it listens to. */
+function notify(listener: (p: VerifiedProfile) => void, first: VerifiedProfile): void {
+  try {
+    listener(first)
+  } catch (err) {
+    log.error('onFirstRecord threw: %s', (err as Error).message)
+  }
+}
+
 /** Publishing this node's profile and resolving others'. */
 export function createDirectory(init: DirectoryInit): Directory {
   const ttlMs = init.ttlMs ?? DEFAULT_PROFILE_TTL_MS
@@ -112,7 +136,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
-  const inflight = new Map<string, Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }>>()
+  const inflight = new Map<string, Lookup>()
   let own: VerifiedProfile | undefined
   let lastPublish: PublishResult | undefined
   /** The content of the publish in flight or last made (JSON), for `changed()` to compare with. */
@@ -152,7 +176,8 @@ export function createDirectory(init: DirectoryInit): Directory {
 
   const lookup = async (
     peerId: string,
-    signal: AbortSignal
+    signal: AbortSignal,
+    onFirst: (p: VerifiedProfile) => void
   ): Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }> => {
     const started = performance.now()
     let firstRecordMs: number | undefined
@@ -169,7 +194,10 @@ export function createDirectory(init: DirectoryInit): Directory {
         log('ignoring an invalid record for %s: %s', peerId, (err as Error).message)
         return false
       }
-      firstRecordMs ??= performance.now() - started
+      if (firstRecordMs === undefined) {
+        firstRecordMs = performance.now() - started
+        onFirst(found[0]!)
+      }
       settle ??= setTimeout(() => controller.abort(), settleMs)
       return found.length >= quorum
     }
@@ -265,14 +293,24 @@ export function createDirectory(init: DirectoryInit): Directory {
         const hit = cached(peerId)
         if (hit !== undefined) return hit
       }
-      let p = inflight.get(peerId)
-      if (p === undefined) {
-        p = lookup(peerId, options.signal ?? AbortSignal.timeout(lookupTimeoutMs)).finally(() =>
-          inflight.delete(peerId)
-        )
-        inflight.set(peerId, p)
+      let l = inflight.get(peerId)
+      if (l === undefined) {
+        const listeners: Lookup['listeners'] = []
+        const shared: Lookup = {
+          listeners,
+          result: lookup(peerId, options.signal ?? AbortSignal.timeout(lookupTimeoutMs), (first) => {
+            shared.first = first
+            for (const listener of listeners) notify(listener, first)
+          }).finally(() => inflight.delete(peerId))
+        }
+        inflight.set(peerId, shared)
+        l = shared
       }
-      const { profile, stats } = await p
+      if (options.onFirstRecord !== undefined) {
+        if (l.first !== undefined) notify(options.onFirstRecord, l.first)
+        else l.listeners.push(options.onFirstRecord)
+      }
+      const { profile, stats } = await l.result
       options.onLookup?.(stats)
       if (profile !== undefined) remember(profile)
       return profile ?? cached(peerId)

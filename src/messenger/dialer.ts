@@ -1,14 +1,43 @@
 import type { Stream } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MSG_PROTOCOL } from '../constants.ts'
-import type { Directory } from '../directory/index.ts'
+import type { Directory, VerifiedProfile } from '../directory/index.ts'
 import { errorMessage, PeerUnreachableError } from '../errors.ts'
 import type { ParleyLibp2p } from '../net/index.ts'
+
+const log = logger('parley:messenger:dialer')
 
 export interface DialerInit {
   node: ParleyLibp2p
   directory: Directory
+}
+
+/** Put a profile's addresses in the peer store, where libp2p's dialer looks. */
+async function rememberAddresses(node: ParleyLibp2p, profile: VerifiedProfile): Promise<void> {
+  const multiaddrs = []
+  for (const a of profile.addresses) {
+    try {
+      multiaddrs.push(multiaddr(a))
+    } catch {
+      // a bad address in a signed record is the owner's problem; skip it
+    }
+  }
+  if (multiaddrs.length > 0) await node.peerStore.merge(peerIdFromString(profile.peerId), { multiaddrs })
+}
+
+/**
+ * Start connecting to a peer at the addresses of a profile (the first record of a lookup still
+ * settling), so the dial runs while the lookup waits for fresher records. Errors are dropped: the
+ * outbox dials again with the settled profile.
+ */
+export function connectAhead(node: ParleyLibp2p, profile: VerifiedProfile, signal: AbortSignal): void {
+  const id = peerIdFromString(profile.peerId)
+  if (node.getConnections(id).length > 0) return
+  rememberAddresses(node, profile)
+    .then(() => node.dial(id, { signal }))
+    .catch((err: Error) => log('connecting ahead to %s failed: %s', profile.peerId, err.message))
 }
 
 /**
@@ -21,16 +50,7 @@ export function createDialer(init: DialerInit): (peerId: string, signal: AbortSi
 
   const learn = async (peerId: string, fresh: boolean, signal: AbortSignal): Promise<void> => {
     const profile = await directory.resolve(peerId, { fresh, signal })
-    if (profile === undefined || profile.addresses.length === 0) return
-    const multiaddrs = []
-    for (const a of profile.addresses) {
-      try {
-        multiaddrs.push(multiaddr(a))
-      } catch {
-        // a bad address in a signed record is the owner's problem; skip it
-      }
-    }
-    await node.peerStore.merge(peerIdFromString(peerId), { multiaddrs })
+    if (profile !== undefined) await rememberAddresses(node, profile)
   }
 
   return async (peerId, signal) => {

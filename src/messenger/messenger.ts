@@ -37,7 +37,7 @@ import {
 } from '../registry/index.ts'
 import type { Contact, Conversation, ListMessagesOptions, OutgoingMessage, Store } from '../store/index.ts'
 import type { BackoffPolicy } from './backoff.ts'
-import { createDialer } from './dialer.ts'
+import { connectAhead, createDialer } from './dialer.ts'
 import type { MessengerEvents } from './events.ts'
 import { createInbox, type Inbox } from './inbox.ts'
 import { createOutboxWorker, type OutboxWorker } from './outbox.ts'
@@ -80,6 +80,12 @@ export interface MessengerInit {
    * valid records came. @default { settleMs: 250, quorum: 3, lookupTimeoutMs: 15_000 } (createDirectory's)
    */
   lookup?: { settleMs?: number; quorum?: number; lookupTimeoutMs?: number }
+  /**
+   * On a first message, dial the recipient at the addresses of the lookup's first record while the
+   * lookup waits for fresher ones (the message is still sealed to the settled record's key).
+   * Off only to measure what it saves. @default true
+   */
+  connectAhead?: boolean
   /** Profile lifetime. @default 24 h */
   profileTtlMs?: number
   backoff?: BackoffPolicy
@@ -423,8 +429,13 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     const id = Buffer.from(messageId).toString('hex')
     let profile: VerifiedProfile | undefined
     try {
+      const signal = options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 5_000)
       profile = await directory.resolve(to, {
-        signal: options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 5_000)
+        signal,
+        // a first message: dial while the lookup waits for fresher records, not after it
+        ...(init.connectAhead !== false
+          ? { onFirstRecord: (first: VerifiedProfile) => connectAhead(node, first, signal) }
+          : {})
       })
     } catch {
       profile = undefined

@@ -120,6 +120,46 @@ describe('directory over a 10-node DHT on loopback', function () {
     assert.ok(seen[1]!.ms > 0)
   })
 
+  it('hands the first valid record to onFirstRecord as it comes, before the lookup ends, once per caller', async () => {
+    const publisher = honest[5]!
+    const { directory: pubDir } = nodeDirectory(publisher, { name: 'Early', firstSeq: 2 })
+    assert.ok((await pubDir.publish()).acks > 0)
+    // a lookup that hears every server (no quorum) and waits 1.5 s after its first record
+    const { directory: readerDir } = nodeDirectory(honest[8]!, { settleMs: 1_500, quorum: 100 })
+    const firsts: Array<{ caller: string; seq: number; peerId: string; at: number }> = []
+    let stats: LookupStats | undefined
+    const started = performance.now()
+    const resolveOf = (caller: string) =>
+      readerDir.resolve(publisher.peerId, {
+        fresh: true,
+        onLookup: (s) => {
+          stats = s
+        },
+        onFirstRecord: (p) => firsts.push({ caller, seq: p.seq, peerId: p.peerId, at: performance.now() - started })
+      })
+    const a = resolveOf('a')
+    // b joins the lookup in flight; c joins it once the first record has come
+    const b = resolveOf('b')
+    await waitFor(() => firsts.length > 0, 'a first record')
+    const c = resolveOf('c')
+    const [pa, pb, pc] = await Promise.all([a, b, c])
+    assert.deepEqual([pa?.seq, pb?.seq, pc?.seq], [2, 2, 2])
+    assert.deepEqual(firsts.map((f) => f.caller).sort(), ['a', 'b', 'c'])
+    for (const f of firsts) {
+      assert.equal(f.peerId, publisher.peerId)
+      assert.equal(f.seq, 2)
+    }
+    // handed out when the first record came, not when the lookup ended
+    assert.ok(stats?.firstRecordMs !== undefined && stats.records > 1, JSON.stringify(stats))
+    const callerA = firsts.find((f) => f.caller === 'a')!
+    assert.ok(callerA.at <= stats.firstRecordMs + 50, `at ${callerA.at} ms; ${JSON.stringify(stats)}`)
+    assert.ok(stats.ms - stats.firstRecordMs > 50, JSON.stringify(stats))
+    // a cache hit runs no lookup and hands out nothing early
+    let early = 0
+    await readerDir.resolve(publisher.peerId, { onFirstRecord: () => early++ })
+    assert.equal(early, 0)
+  })
+
   it('a republished profile (higher seq) replaces the old one on the servers and for readers', async () => {
     const publisher = honest[4]!
     const { directory } = nodeDirectory(publisher, { name: 'v1', firstSeq: 10 })

@@ -119,7 +119,7 @@ export async function dhtPut(node: TestNode, key: Uint8Array, value: Uint8Array)
  */
 export function nodeDirectory(
   t: TestNode,
-  options: { name?: string; firstSeq?: number; identity?: Identity } = {}
+  options: { name?: string; firstSeq?: number; identity?: Identity; settleMs?: number; quorum?: number } = {}
 ): { directory: Directory; identity: Identity } {
   const identity = options.identity ?? createIdentity({ seed: t.seed })
   let seq = (options.firstSeq ?? 1) - 1
@@ -132,6 +132,8 @@ export function nodeDirectory(
       ...(options.name !== undefined ? { name: options.name } : {})
     }),
     nextSeq: () => ++seq,
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...(options.quorum !== undefined ? { quorum: options.quorum } : {}),
     ...(t.guard !== undefined ? { localRecord: (key: Uint8Array) => t.guard!.getRecord(key) } : {})
   })
   return { directory, identity }
