@@ -78,6 +78,11 @@ export interface DirectoryInit {
   quorum?: number
   /** @default 15_000 */
   lookupTimeoutMs?: number
+  /**
+   * After a put nobody stored, publish again in baseMs, doubling per failure up to capMs.
+   * @default PUBLISH_RETRY
+   */
+  publishRetry?: { baseMs: number; capMs: number }
   now?: () => number
 }
 
@@ -110,6 +115,15 @@ export interface Directory {
   readonly lastPublish: PublishResult | undefined
 }
 
+/**
+ * A node without a stored profile cannot be written to, so a failed publish is retried soon: the
+ * delay doubles from 2 s and stops at 30 s. An online node whose puts timed out (a busy or
+ * churning network) is findable again within half a minute of the network calming down; with the
+ * earlier 5-minute cap it could stay unfindable for minutes. An offline node pays nothing: a
+ * kad-dht put that finds no peer sends nothing and waits for its own 60-s timeout.
+ */
+export const PUBLISH_RETRY = { baseMs: 2_000, capMs: 30_000 }
+
 /** A DHT lookup in flight, shared by every resolve of the same peer meanwhile. */
 interface Lookup {
   result: Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }>
@@ -134,6 +148,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const settleMs = init.settleMs ?? 250
   const quorum = init.quorum ?? 3
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
+  const retry = init.publishRetry ?? PUBLISH_RETRY
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
   const inflight = new Map<string, Lookup>()
@@ -270,8 +285,8 @@ export function createDirectory(init: DirectoryInit): Directory {
     try {
       const result = await publishing
       failures = result.acks === 0 ? failures + 1 : 0
-      // nobody stored it (no peers yet?): retry with backoff, at most every 5 minutes
-      schedule(result.acks === 0 ? Math.min(5 * 60_000, 2_000 * 2 ** failures) : ttlMs / 2)
+      // nobody stored it (no peers yet? timed out?): retry with backoff, at most every capMs
+      schedule(result.acks === 0 ? Math.min(retry.capMs, retry.baseMs * 2 ** (failures - 1)) : ttlMs / 2)
       return result
     } finally {
       publishing = undefined
@@ -285,7 +300,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   return {
     publish: async (options) => {
       const result = await publish(options)
-      if (running) schedule(result.acks === 0 ? 2_000 : ttlMs / 2)
+      if (running) schedule(result.acks === 0 ? retry.baseMs : ttlMs / 2)
       return result
     },
     async resolve(peerId, options = {}) {
