@@ -10,7 +10,7 @@ export type {
   PublishResult,
   ResolveOptions
 } from './directory.ts'
-export { createDirectory, PUBLISH_RETRY } from './directory.ts'
+export { createDirectory } from './directory.ts'
 export type { ProfileContent, VerifiedProfile } from './record.ts'
 export {
   createProfileRecord,

@@ -24,18 +24,32 @@ describe('connecting ahead of a first message', function () {
   const connected = (from: TestMessenger, to: TestMessenger): boolean =>
     from.messenger.node.getConnections(peerIdFromString(to.peerId)).length > 0
 
+  /**
+   * Close a's connections to b and make a forget b (addresses and tags), so nothing but the code
+   * under test connects them again: libp2p redials a peer tagged keep-alive at once, and kad-dht
+   * tags its closest peers so.
+   */
+  async function part(from: TestMessenger, to: TestMessenger): Promise<void> {
+    const id = peerIdFromString(to.peerId)
+    const peer = await from.messenger.node.peerStore.get(id)
+    const tags = Object.fromEntries([...peer.tags.keys()].map((name) => [name, undefined]))
+    await from.messenger.node.peerStore.merge(id, { tags })
+    await from.messenger.node.hangUp(id)
+    await waitFor(() => !connected(from, to), 'the two apart')
+    await from.messenger.node.peerStore.delete(id)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(connected(from, to), false, 'connected again by someone else')
+  }
+
   it('opens a connection at the addresses of a profile, and shrugs off a profile it cannot reach', async () => {
-    await a.messenger.node.hangUp(peerIdFromString(b.peerId))
-    await waitFor(() => !connected(a, b), 'a and b apart')
+    await part(a, b)
     const profile = b.messenger.directory.own
     assert.ok(profile !== undefined)
     connectAhead(a.messenger.node, profile, AbortSignal.timeout(10_000))
     await waitFor(() => connected(a, b), 'a connection from a to b')
 
     // a profile whose only address has nobody listening: the dial fails quietly
-    await a.messenger.node.hangUp(peerIdFromString(b.peerId))
-    await waitFor(() => !connected(a, b), 'a and b apart again')
-    await a.messenger.node.peerStore.delete(peerIdFromString(b.peerId))
+    await part(a, b)
     const unreachable = { ...profile, addresses: ['/ip4/127.0.0.1/tcp/1'] }
     connectAhead(a.messenger.node, unreachable, AbortSignal.timeout(2_000))
     await new Promise((resolve) => setTimeout(resolve, 2_500))
@@ -52,9 +66,13 @@ describe('connecting ahead of a first message', function () {
       return dial(peer, options)
     }) as typeof node.dial
     assert.equal(a.messenger.directory.cached(b.peerId), undefined, 'b is already known to a')
+    // b's profile on all 4 other DHT servers, a among them: a's lookup has its first record from
+    // its own store at once, before its query dials anyone (b included)
+    await waitFor(async () => (await b.messenger.publishProfile()).acks >= 4, 'b`s profile on every server', {
+      intervalMs: 200
+    })
     // the DHT connected them while forming; a first message usually finds no connection
-    await node.hangUp(peerIdFromString(b.peerId))
-    await waitFor(() => !connected(a, b), 'a and b apart')
+    await part(a, b)
     const r = await a.messenger.sendText(b.peerId, 'first')
     const returnedAt = performance.now()
     const ahead = dials.filter((d) => d.peer === b.peerId)
