@@ -91,7 +91,10 @@ export interface Progress {
   nodes: number
   /** Nodes whose profile some other node has stored (the join's last step). */
   published: number
-  /** The last round of the routable check's probe lookups, once every node has published. */
+  /**
+   * The last round of the routable check's probe lookups, once every node (or all but a few
+   * stragglers) has published.
+   */
   probe?: { found: number; of: number }
   sent: number
   delivered: number
