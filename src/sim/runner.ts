@@ -432,7 +432,7 @@ function reportedDht(live: SimStats['dht'], dht: MessengerInit['dht']): Summary[
  * nodes (10 of 5,000, 2 of 1,000, none below 500), and how long none may have published before
  * the run stops waiting for them.
  */
-export const STRAGGLERS = { share: 0.002, quietMs: 120_000 }
+const STRAGGLERS = { share: 0.002, quietMs: 120_000 }
 
 /**
  * Wait until the network is routable: every node has published its profile (or all but a few

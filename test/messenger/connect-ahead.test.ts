@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { connectAhead } from '../../src/messenger/dialer.ts'
-import { goOnline, type MessengerFleet, messengerFleet, type TestMessenger, waitFor } from '../helpers/p2p.ts'
+import { goOnline, type MessengerFleet, messengerFleet, sleep, type TestMessenger, waitFor } from '../helpers/p2p.ts'
 
 describe('connecting ahead of a first message', function () {
   this.timeout(60_000)
@@ -37,7 +37,7 @@ describe('connecting ahead of a first message', function () {
     await from.messenger.node.hangUp(id)
     await waitFor(() => !connected(from, to), 'the two apart')
     await from.messenger.node.peerStore.delete(id)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await sleep(300)
     assert.equal(connected(from, to), false, 'connected again by someone else')
   }
 
@@ -48,11 +48,11 @@ describe('connecting ahead of a first message', function () {
     connectAhead(a.messenger.node, profile, AbortSignal.timeout(10_000))
     await waitFor(() => connected(a, b), 'a connection from a to b')
 
-    // a profile whose only address has nobody listening: the dial fails quietly
+    // a profile with a malformed address and one nobody listens on: the dial fails quietly
     await part(a, b)
-    const unreachable = { ...profile, addresses: ['/ip4/127.0.0.1/tcp/1'] }
+    const unreachable = { ...profile, addresses: ['not a multiaddr', '/ip4/127.0.0.1/tcp/1'] }
     connectAhead(a.messenger.node, unreachable, AbortSignal.timeout(2_000))
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    await sleep(2_500)
     assert.equal(connected(a, b), false)
   })
 
