@@ -16,6 +16,7 @@ export type {
 export { createMessageClient, serveMessages } from './msg-protocol.ts'
 export type { DhtSettings, DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
 export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger } from './node.ts'
+export { noiseCrypto } from './noise-crypto.ts'
 export type { RateLimiter, RateLimiterInit } from './rate-limit.ts'
 export { createRateLimiter } from './rate-limit.ts'
 export type { GuardedDatastoreInit } from './record-guard.ts'

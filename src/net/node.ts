@@ -17,6 +17,7 @@ import { DHT_PROTOCOL } from '../constants.ts'
 import type { RecordRules } from '../directory/index.ts'
 import { createRecordRules } from '../directory/index.ts'
 import { type NodeLimits, USER_LIMITS } from './limits.ts'
+import { noiseCrypto } from './noise-crypto.ts'
 import { GuardedDatastore } from './record-guard.ts'
 import { type ConnectionTrimInit, startConnectionTrim } from './trim.ts'
 
@@ -170,7 +171,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
               }),
               webSockets()
             ],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [
       yamux({
         maxInboundStreams: limits.muxerMaxInboundStreams,
