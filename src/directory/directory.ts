@@ -1,5 +1,5 @@
 import { logger } from '@libp2p/logger'
-import type { Identity } from '../identity/index.ts'
+import { type Identity, peerIdToBytes } from '../identity/index.ts'
 import {
   createProfileRecord,
   DEFAULT_PROFILE_TTL_MS,
@@ -7,7 +7,7 @@ import {
   type VerifiedProfile,
   verifyProfileRecord
 } from './record.ts'
-import { profileKey, type RecordRules } from './validator.ts'
+import { profileKey } from './validator.ts'
 
 const log = logger('parley:directory')
 
@@ -62,7 +62,6 @@ export interface ResolveOptions {
 export interface DirectoryInit {
   dht: DhtLike
   identity: Pick<Identity, 'peerId' | 'signer' | 'currentEncryptionKey'>
-  rules: RecordRules
   /** What to publish now (addresses, name, attestation...). */
   content(): ProfileContent
   /** The next sequence number: strictly greater than any published before, across restarts. */
@@ -196,6 +195,13 @@ export function createDirectory(init: DirectoryInit): Directory {
   ): Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }> => {
     const started = performance.now()
     let firstRecordMs: number | undefined
+    let expectedPeer: Uint8Array
+    try {
+      expectedPeer = peerIdToBytes(peerId)
+    } catch {
+      // no record can ever be valid for it: nothing to look up
+      return { profile: undefined, stats: { ms: 0, firstRecordMs: undefined, records: 0 } }
+    }
     const key = profileKey(peerId)
     const found: VerifiedProfile[] = []
     const controller = new AbortController()
@@ -203,8 +209,8 @@ export function createDirectory(init: DirectoryInit): Directory {
     let settle: NodeJS.Timeout | undefined
     const consider = (value: Uint8Array): boolean => {
       try {
-        init.rules.validate(key, value, now())
-        found.push(verifyProfileRecord(value, { now: now() }))
+        // the profile rule in full (the DHT's validator checked it too; this is the reader's own check)
+        found.push(verifyProfileRecord(value, { expectedPeer, now: now() }))
       } catch (err) {
         log('ignoring an invalid record for %s: %s', peerId, (err as Error).message)
         return false

@@ -77,7 +77,8 @@ export interface RecordRules {
  * `kinds` maps `<kind>` to its rules; profiles are built in, later issues add more.
  */
 export function createRecordRules(kinds: Record<string, RecordKind> = {}): RecordRules {
-  const all: Record<string, RecordKind> = { profile: profileKind, ...kinds }
+  // the profile rule is fixed: readers check profiles with it directly (directory.ts)
+  const all: Record<string, RecordKind> = { ...kinds, profile: profileKind }
   const kindOf = (key: Uint8Array): { kind: RecordKind; id: string } => {
     const { kind, id } = parseRecordKey(key)
     const rules = all[kind]

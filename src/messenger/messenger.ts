@@ -217,7 +217,6 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   const directory = createDirectory({
     dht: node.services.dht,
     identity,
-    rules,
     content: () => ({
       addresses: node.getMultiaddrs().map((ma) => ma.toString()),
       ...(name !== undefined ? { name } : {}),

@@ -184,7 +184,6 @@ describe('directory over a 10-node DHT on loopback', function () {
     const directory = createDirectory({
       dht: publisher.node.services.dht,
       identity: createIdentity({ seed: publisher.seed }),
-      rules: publisher.rules,
       content: () => ({ addresses: publisher.node.getMultiaddrs().map((ma) => ma.toString()), name }),
       nextSeq: () => ++seq
     })

@@ -5,7 +5,7 @@
  * reaches nobody waits for the put's own 60-s timeout instead (measured), too slow to count retries.
  */
 import assert from 'node:assert/strict'
-import { createDirectory, createRecordRules } from '../../src/directory/index.ts'
+import { createDirectory } from '../../src/directory/index.ts'
 import { createIdentity } from '../../src/identity/index.ts'
 import { sleep } from '../helpers/p2p.ts'
 
@@ -25,7 +25,6 @@ describe('directory: retrying a publish nobody stored', function () {
         get: async function* () {}
       },
       identity: createIdentity(),
-      rules: createRecordRules(),
       content: () => ({ addresses: [] }),
       nextSeq: (() => {
         let seq = 0

@@ -126,7 +126,6 @@ export function nodeDirectory(
   const directory = createDirectory({
     dht: t.node.services.dht,
     identity,
-    rules: t.rules,
     content: () => ({
       addresses: t.node.getMultiaddrs().map((ma) => ma.toString()),
       ...(options.name !== undefined ? { name: options.name } : {})
