@@ -233,6 +233,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   }
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
   if (init.dht?.verifyNewContacts === false) trustNewContacts(node.services.dht)
+  refreshAnsweredContacts(node.services.dht)
   if (init.start ?? true) await node.start()
 
   if (dialAtStart.length > 0) {
@@ -310,6 +311,38 @@ function trustNewContacts(dht: KadDHT): void {
     throw new Error('kad-dht has no routingTable.kb.verify: cannot turn new-contact pings off')
   }
   table.kb.verify = trustEveryContact
+}
+
+/** A routing-table entry, as kad-dht's k-bucket holds it. */
+interface BucketContact {
+  lastPing: number
+}
+
+/**
+ * A full bucket pings its oldest contacts before it takes a new one, and drops those that do not
+ * answer (Kademlia's eviction rule). kad-dht does not mark the ones that answered as seen, so once
+ * its 10-minute threshold has passed they are pinged again at the next contact the bucket meets,
+ * and the next: every peer a DHT reply names costs up to three pings (each a dial and identify when
+ * no connection is open). Kademlia counts an answer as contact, so this does: a contact that
+ * answered is not pinged again for another 10 minutes.
+ */
+function refreshAnsweredContacts(dht: KadDHT): void {
+  type Ping = (contacts: BucketContact[], options?: unknown) => AsyncGenerator<BucketContact>
+  const kb = (dht as unknown as { routingTable?: { kb?: { ping?: Ping } } }).routingTable?.kb
+  const ping = kb?.ping
+  if (kb === undefined || typeof ping !== 'function') {
+    throw new Error('kad-dht has no routingTable.kb.ping: cannot mark answered contacts as seen')
+  }
+  kb.ping = async function* (contacts, options) {
+    const evicted = new Set<BucketContact>()
+    for await (const contact of ping(contacts, options)) {
+      evicted.add(contact)
+      yield contact
+    }
+    // every ping has ended (a failed one was yielded): the others answered
+    const now = Date.now()
+    for (const contact of contacts) if (!evicted.has(contact)) contact.lastPing = now
+  }
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */
