@@ -77,6 +77,8 @@ export interface DirectoryInit {
   quorum?: number
   /** @default 15_000 */
   lookupTimeoutMs?: number
+  /** DHT queries a lookup makes at most while none has found a valid record. @default 2 */
+  lookupQueries?: number
   /**
    * After a put nobody stored, publish again in baseMs, doubling per failure up to capMs.
    * @default PUBLISH_RETRY
@@ -147,6 +149,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const settleMs = init.settleMs ?? 250
   const quorum = init.quorum ?? 3
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
+  const lookupQueries = init.lookupQueries ?? 2
   const retry = init.publishRetry ?? PUBLISH_RETRY
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
@@ -225,14 +228,19 @@ export function createDirectory(init: DirectoryInit): Directory {
     try {
       const local = await init.localRecord?.(key)
       if (local !== undefined) consider(local)
-      for await (const event of init.dht.get(key, { signal: both })) {
-        const value =
-          event.name === 'VALUE' ? event.value : event.name === 'PEER_RESPONSE' ? event.record?.value : undefined
-        if (value !== undefined && consider(value)) break
+      // A query that ends with no valid record (this node's own copy counts) runs once more: it
+      // starts again from the routing table, which now holds the peers the first one met.
+      for (let query = 0; query < lookupQueries && (query === 0 || found.length === 0) && !both.aborted; query++) {
+        try {
+          for await (const event of init.dht.get(key, { signal: both })) {
+            const value =
+              event.name === 'VALUE' ? event.value : event.name === 'PEER_RESPONSE' ? event.record?.value : undefined
+            if (value !== undefined && consider(value)) break
+          }
+        } catch (err) {
+          if (found.length === 0 && !both.aborted) log('lookup of %s failed: %s', peerId, (err as Error).message)
+        }
       }
-    } catch (err) {
-      if (found.length === 0 && !controller.signal.aborted)
-        log('lookup of %s failed: %s', peerId, (err as Error).message)
     } finally {
       clearTimeout(settle)
     }

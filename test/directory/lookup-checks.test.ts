@@ -15,9 +15,10 @@ function profileOf(identity: Identity, seq: number, expiresAt = Date.now() + HOU
 
 describe('directory: what a lookup accepts', () => {
   let gets: number
-  const reader = (records: Uint8Array[]) => {
+  const reader = (records: Uint8Array[], local?: Uint8Array) => {
     gets = 0
     return createDirectory({
+      ...(local !== undefined ? { localRecord: async () => local } : {}),
       dht: {
         put: async function* () {},
         get: async function* () {
@@ -47,6 +48,58 @@ describe('directory: what a lookup accepts', () => {
     const found = await reader([profileOf(mallory, 7), stale, profileOf(bob, 2)]).resolve(bob.peerId)
     assert.equal(found?.peerId, bob.peerId)
     assert.equal(found?.seq, 2)
+  })
+
+  it('queries once more when a query ends with no valid record, and not a third time', async () => {
+    const bob = createIdentity()
+    // the first query finds nothing, the second finds bob
+    let queries = 0
+    const retrying = createDirectory({
+      dht: {
+        put: async function* () {},
+        get: async function* () {
+          queries++
+          if (queries === 2) yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 4) } }
+        }
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses: [] }),
+      nextSeq: () => 1
+    })
+    assert.equal((await retrying.resolve(bob.peerId))?.seq, 4)
+    assert.equal(queries, 2)
+    // a peer nobody has a record of: two queries, then a miss
+    const nobody = reader([])
+    assert.equal(await nobody.resolve(createIdentity().peerId), undefined)
+    assert.equal(gets, 2)
+    // a query that found a record is not repeated
+    const found = reader([profileOf(bob, 1)])
+    assert.equal((await found.resolve(bob.peerId))?.seq, 1)
+    assert.equal(gets, 1)
+    // a reader holding a copy itself still asks the network once (for a newer one), not twice
+    const holder = reader([], profileOf(bob, 6))
+    assert.equal((await holder.resolve(bob.peerId))?.seq, 6)
+    assert.equal(gets, 1)
+  })
+
+  it('a query that throws counts as one that found nothing', async () => {
+    const bob = createIdentity()
+    let queries = 0
+    const directory = createDirectory({
+      dht: {
+        put: async function* () {},
+        get: async function* () {
+          queries++
+          if (queries === 1) throw new Error('no peers to ask')
+          yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 2) } }
+        }
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses: [] }),
+      nextSeq: () => 1
+    })
+    assert.equal((await directory.resolve(bob.peerId))?.seq, 2)
+    assert.equal(queries, 2)
   })
 
   it('looks nothing up for a name that is not a PeerId', async () => {
