@@ -15,15 +15,15 @@ function profileOf(identity: Identity, seq: number, expiresAt = Date.now() + HOU
 
 describe('directory: what a lookup accepts', () => {
   let gets: number
-  const reader = (records: Uint8Array[], local?: Uint8Array) => {
+  /** A reader whose DHT answers the n-th query (from 1) with what `answer(n)` yields. */
+  const scripted = (answer: (n: number) => Uint8Array[], local?: Uint8Array) => {
     gets = 0
     return createDirectory({
       ...(local !== undefined ? { localRecord: async () => local } : {}),
       dht: {
         put: async function* () {},
         get: async function* () {
-          gets++
-          for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
+          for (const value of answer(++gets)) yield { name: 'PEER_RESPONSE', record: { value } }
         }
       },
       identity: createIdentity(),
@@ -31,6 +31,8 @@ describe('directory: what a lookup accepts', () => {
       nextSeq: () => 1
     })
   }
+  /** A reader whose DHT answers every query with `records`. */
+  const reader = (records: Uint8Array[], local?: Uint8Array) => scripted(() => records, local)
 
   it('takes the newest valid record of the peer asked for', async () => {
     const bob = createIdentity()
@@ -53,21 +55,9 @@ describe('directory: what a lookup accepts', () => {
   it('queries once more when a query ends with no valid record, and not a third time', async () => {
     const bob = createIdentity()
     // the first query finds nothing, the second finds bob
-    let queries = 0
-    const retrying = createDirectory({
-      dht: {
-        put: async function* () {},
-        get: async function* () {
-          queries++
-          if (queries === 2) yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 4) } }
-        }
-      },
-      identity: createIdentity(),
-      content: () => ({ addresses: [] }),
-      nextSeq: () => 1
-    })
+    const retrying = scripted((n) => (n === 2 ? [profileOf(bob, 4)] : []))
     assert.equal((await retrying.resolve(bob.peerId))?.seq, 4)
-    assert.equal(queries, 2)
+    assert.equal(gets, 2)
     // a peer nobody has a record of: two queries, then a miss
     const nobody = reader([])
     assert.equal(await nobody.resolve(createIdentity().peerId), undefined)
@@ -84,22 +74,12 @@ describe('directory: what a lookup accepts', () => {
 
   it('a query that throws counts as one that found nothing', async () => {
     const bob = createIdentity()
-    let queries = 0
-    const directory = createDirectory({
-      dht: {
-        put: async function* () {},
-        get: async function* () {
-          queries++
-          if (queries === 1) throw new Error('no peers to ask')
-          yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 2) } }
-        }
-      },
-      identity: createIdentity(),
-      content: () => ({ addresses: [] }),
-      nextSeq: () => 1
+    const directory = scripted((n) => {
+      if (n === 1) throw new Error('no peers to ask')
+      return [profileOf(bob, 2)]
     })
     assert.equal((await directory.resolve(bob.peerId))?.seq, 2)
-    assert.equal(queries, 2)
+    assert.equal(gets, 2)
   })
 
   it('looks nothing up for a name that is not a PeerId', async () => {

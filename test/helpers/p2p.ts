@@ -3,8 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from '@libp2p/interface'
+import { memory } from '@libp2p/memory'
+import { type Ping, ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
+import { createLibp2p } from 'libp2p'
 import { MSG_PROTOCOL, STORE_FILE } from '../../src/constants.ts'
 import { createRecordRules, type RecordRules } from '../../src/directory/index.ts'
 import { seal } from '../../src/envelope/index.ts'
@@ -16,10 +22,25 @@ import {
   GuardedDatastore,
   type MessageClient,
   type NodeLimits,
+  noopLogger,
   type ParleyLibp2p,
   type ParleyNodeInit
 } from '../../src/net/index.ts'
 import { createStore, type Store } from '../../src/store/index.ts'
+
+let plainCounter = 0
+/** A plain libp2p peer on the memory transport (Noise with its own crypto, Yamux, ping; no DHT). */
+export async function plainPeer(): Promise<Libp2p<{ ping: Ping }>> {
+  return createLibp2p({
+    addresses: { listen: [`/memory/plain-peer-${process.pid}-${++plainCounter}`] },
+    transports: [memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionMonitor: { enabled: false },
+    services: { ping: ping() },
+    logger: noopLogger
+  })
+}
 
 /** Every test peer is 127.0.0.1: exempt it from libp2p's per-IP inbound rate limit (notes/libp2p-v3.md G1). */
 export const LOOPBACK_ALLOW = ['/ip4/127.0.0.1/ipcidr/32']

@@ -1,15 +1,10 @@
 /** Noise's X25519 on key objects made once: the same keys and shared secrets as Noise's own crypto. */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { memory } from '@libp2p/memory'
-import { ping } from '@libp2p/ping'
-import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { noiseCrypto, noopLogger } from '../../src/net/index.ts'
-import { startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
+import { noiseCrypto } from '../../src/net/index.ts'
+import { plainPeer, startNode, stopNodes, type TestNode } from '../helpers/p2p.ts'
 
 const hex = (b: Uint8Array | Uint8ArrayList): string =>
   Buffer.from(b instanceof Uint8Array ? b : b.subarray()).toString('hex')
@@ -75,15 +70,7 @@ describe('noise crypto (X25519 on cached key objects)', () => {
     })
 
     it('a Parley node and a libp2p node with Noise’s own crypto handshake and ping', async () => {
-      const plain = await createLibp2p({
-        addresses: { listen: [`/memory/noise-crypto-${process.pid}`] },
-        transports: [memory()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        connectionMonitor: { enabled: false },
-        services: { ping: ping() },
-        logger: noopLogger
-      })
+      const plain = await plainPeer()
       try {
         const parley = await startNode({ transport: 'memory' })
         nodes.push(parley)

@@ -1,29 +1,9 @@
 /** Idle-connection trimming: above the high watermark, idle connections close down to the low one. */
 import assert from 'node:assert/strict'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
-import { memory } from '@libp2p/memory'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
-import { noopLogger } from '../../src/net/index.ts'
-import { sleep, startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
-
-let counter = 0
-/** A plain libp2p peer (no DHT, so it never dials back on its own), answering pings. */
-async function plainPeer(): Promise<Libp2p & { peerId: { toString(): string } }> {
-  return createLibp2p({
-    addresses: { listen: [`/memory/trim-peer-${process.pid}-${++counter}`] },
-    transports: [memory()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionMonitor: { enabled: false },
-    services: { ping: ping() },
-    logger: noopLogger
-  })
-}
+import { plainPeer, sleep, startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
 
 describe('connection trim', function () {
   this.timeout(60_000)
