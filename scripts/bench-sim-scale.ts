@@ -32,6 +32,8 @@
  *     from the first node's start to that point.
  *  2. lookups: `messenger.resolve(peer, { fresh: true })`, i.e. directory.resolve past every cache:
  *     the real kad-dht GET with the directory's record checks. Success = a verified profile came back.
+ *     A failed one prints who looked for whom, which nodes hold the record now, and the asker's
+ *     routing-table size and connections.
  *  3. messages: `sendText(a -> b)` until `message-received` fires on b (the real path: resolve b's
  *     profile, seal, commit to the outbox, dial, /parley/msg/1.0.0, open, commit on b, ack). Cold =
  *     first message between the pair (includes the lookup and the dial); warm = the second one,
@@ -330,8 +332,22 @@ async function lookups(count: number, concurrency: number, label: string): Promi
       })
       .catch(() => undefined)
     out[i] = p !== undefined && p.peerId === b.peerId ? { ms: performance.now() - t0, firstRecordMs } : undefined
+    if (out[i] === undefined) await reportFailedLookup(a, b, performance.now() - t0)
   })
   return out
+}
+
+/** What a failed lookup's next investigation needs: who asked for whom, and who holds the record now. */
+async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<void> {
+  const key = profileKey(b.peerId)
+  const holders: number[] = []
+  for (const n of nodes) if (n !== b && (await datastoreOf(n.messenger).getRecord(key)) !== undefined) holders.push(n.i)
+  const table = (a.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+  say(
+    `  lookup failed: node ${a.i} for node ${b.i} after ${Math.round(ms)} ms; ${holders.length} nodes hold ` +
+      `its profile (${holders.slice(0, 8).join(', ')}${holders.length > 8 ? ', …' : ''}); node ${a.i} has ` +
+      `${table} peers in its routing table and ${a.messenger.node.getConnections().length} connections`
+  )
 }
 
 /** Message latency from sendText to message-received, for `count` random pairs, twice each. */
