@@ -292,11 +292,16 @@ function connectionStats(): { mean: number; max: number; total: number } {
   return { mean: Math.round((total / nodes.length) * 10) / 10, max, total }
 }
 
+/** Peers in a node's kad-dht routing table. */
+function tableSize(n: SimNode): number {
+  return (n.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+}
+
 function routingTableStats(): { mean: number; min: number } {
   let total = 0
   let min = Number.POSITIVE_INFINITY
   for (const n of nodes) {
-    const size = (n.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+    const size = tableSize(n)
     total += size
     min = Math.min(min, size)
   }
@@ -342,11 +347,10 @@ async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<v
   const key = profileKey(b.peerId)
   const holders: number[] = []
   for (const n of nodes) if (n !== b && (await datastoreOf(n.messenger).getRecord(key)) !== undefined) holders.push(n.i)
-  const table = (a.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
   say(
     `  lookup failed: node ${a.i} for node ${b.i} after ${Math.round(ms)} ms; ${holders.length} nodes hold ` +
       `its profile (${holders.slice(0, 8).join(', ')}${holders.length > 8 ? ', …' : ''}); node ${a.i} has ` +
-      `${table} peers in its routing table and ${a.messenger.node.getConnections().length} connections`
+      `${tableSize(a)} peers in its routing table and ${a.messenger.node.getConnections().length} connections`
   )
 }
 

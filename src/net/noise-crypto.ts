@@ -27,7 +27,9 @@ function privateKeyObject(key: Uint8Array | Uint8ArrayList): KeyObject {
     const own = privateKeys.get(key)
     if (own !== undefined) return own
   }
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, bytesOf(key)]), format: 'der', type: 'pkcs8' })
+  const bytes = bytesOf(key)
+  if (bytes.byteLength !== KEY_BYTES) throw new RangeError(`an X25519 private key is ${KEY_BYTES} bytes`)
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, bytes]), format: 'der', type: 'pkcs8' })
 }
 
 function publicKeyObject(key: Uint8Array | Uint8ArrayList): KeyObject {
@@ -61,7 +63,6 @@ export const noiseCrypto: ICryptoInterface = {
     return remember(generateKeyPairSync('x25519').privateKey)
   },
   generateX25519KeyPairFromSeed(seed) {
-    if (seed.byteLength !== KEY_BYTES) throw new RangeError(`an X25519 seed is ${KEY_BYTES} bytes`)
     return remember(privateKeyObject(seed))
   },
   generateX25519SharedKey(privateKey, publicKey) {

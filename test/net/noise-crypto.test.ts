@@ -59,6 +59,8 @@ describe('noise crypto (X25519 on cached key objects)', () => {
     )
     assert.throws(() => noiseCrypto.generateX25519SharedKey(ours.privateKey, new Uint8Array(33)), RangeError)
     assert.throws(() => noiseCrypto.generateX25519SharedKey(ours.privateKey, new Uint8Array(0)), RangeError)
+    // a private key it never made, of the wrong size: the same typed error, not a DER parse failure
+    assert.throws(() => noiseCrypto.generateX25519SharedKey(new Uint8Array(31), theirs.publicKey), RangeError)
   })
 
   describe('on the wire', function () {
