@@ -47,12 +47,14 @@
  * per dial; BENCH_PROFILE_IDLE=FILE and BENCH_PROFILE_LOOKUPS=FILE write CPU profiles of 20 idle
  * seconds after formation and of the lookup phase.
  */
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { profileKey } from '../src/directory/index.ts'
 import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
@@ -281,6 +283,40 @@ async function replicaCounts(): Promise<number[]> {
   return counts
 }
 
+/** kad-dht's position of a key or a peer: sha256, compared by XOR; the first 64 bits are plenty here. */
+function kadPosition(bytes: Uint8Array): bigint {
+  return createHash('sha256').update(bytes).digest().readBigUInt64BE(0)
+}
+
+/**
+ * Where each profile record sits against where a lookup looks: of the K nodes closest (XOR, over
+ * every node in the run) to a record's key, how many hold it. A lookup converges on those nodes,
+ * so a record none of them holds is found only by luck. Records are listed in join order, so the
+ * first batches' figures show whether early records were left behind as the network grew.
+ */
+async function placement(k = 20): Promise<{ held: number[]; byBatch: number[] }> {
+  const positions = nodes.map((n) => kadPosition(peerIdFromString(n.peerId).toMultihash().bytes))
+  const held: number[] = []
+  for (const owner of nodes) {
+    const key = profileKey(owner.peerId)
+    const at = kadPosition(key)
+    const closest = nodes
+      .map((n, i) => ({ n, d: positions[i]! ^ at }))
+      .filter((x) => x.n !== owner)
+      .sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
+      .slice(0, k)
+    let count = 0
+    for (const { n } of closest) if ((await datastoreOf(n.messenger).getRecord(key)) !== undefined) count++
+    held.push(count)
+  }
+  const byBatch: number[] = []
+  for (let b = 0; b * BATCH < held.length; b++) {
+    const slice = held.slice(b * BATCH, (b + 1) * BATCH)
+    byBatch.push(Math.round((slice.reduce((s, x) => s + x, 0) / slice.length) * 10) / 10)
+  }
+  return { held, byBatch }
+}
+
 function connectionStats(): { mean: number; max: number; total: number } {
   let total = 0
   let max = 0
@@ -504,6 +540,17 @@ say(
   `${formed ? 'routable' : 'NOT routable'} after ${formS.toFixed(1)} s wall, ${(cpuFormed - cpu0).toFixed(1)} s CPU; ` +
     `replicas per profile p50 ${summary(replicas).p50} min ${Math.min(...replicas)}`
 )
+const placed = await placement()
+const placedStats = {
+  ...summary(placed.held),
+  min: Math.min(...placed.held),
+  atMost3: placed.held.filter((h) => h <= 3).length,
+  byBatch: placed.byBatch
+}
+say(
+  `of the 20 nodes closest to each profile's key, holding it: p50 ${placedStats.p50}, min ${placedStats.min}, ` +
+    `${placedStats.atMost3} profiles with 3 or fewer; mean by join batch ${placed.byBatch.join(' ')}`
+)
 
 /** Run `fn`, writing a CPU profile of it to `file` when one is asked for. */
 async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -585,6 +632,7 @@ const result = {
   memoryMB: memoryBreakdown(),
   connectionsPerNode: conns,
   routingTable: rt,
+  closestHolding: placedStats,
   eventLoopDelayMs: { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6) },
   totalS: Math.round((performance.now() - t0) / 1000),
   cpuS: Math.round(cpuSeconds() - cpu0)
