@@ -84,6 +84,14 @@ export interface DirectoryInit {
    * @default PUBLISH_RETRY
    */
   publishRetry?: { baseMs: number; capMs: number }
+  /** This node's estimate of how many DHT servers there are (net's networkSizeOf), checked on `connected()`. */
+  networkSize?(): number | undefined
+  /**
+   * Publish again, after delayMs, once networkSize() is `factor` times what it was at the last
+   * publish (see GROWTH_REPUBLISH).
+   * @default GROWTH_REPUBLISH
+   */
+  growthRepublish?: { factor: number; delayMs: number }
   now?: () => number
 }
 
@@ -125,6 +133,21 @@ export interface Directory {
  */
 export const PUBLISH_RETRY = { baseMs: 2_000, capMs: 30_000 }
 
+/**
+ * A put stores a record on the K servers closest to its key at that moment, and a lookup
+ * converges on the K closest when it runs. In a network that grows (a launch, a simulation
+ * forming), new servers land between the key and its holders: once the network is twice the size
+ * it was at the publish, about half of today's closest hold the record; at twenty times, about
+ * one. kad-dht leaves handing records on to the publisher's republish, 12 h away, so the
+ * publisher publishes again whenever its estimate of the network has doubled: about log2(growth)
+ * extra puts over a node's life, none in a network that does not grow. 5 s spreads the puts of
+ * nodes that see the same growth at once.
+ */
+export const GROWTH_REPUBLISH = { factor: 2, delayMs: 5_000 }
+
+/** How often `connected()` reads the network-size estimate at most (it walks the routing table). */
+const GROWTH_CHECK_MS = 1_000
+
 /** A DHT lookup in flight, shared by every resolve of the same peer meanwhile. */
 interface Lookup {
   result: Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }>
@@ -151,6 +174,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
   const lookupQueries = init.lookupQueries ?? 2
   const retry = init.publishRetry ?? PUBLISH_RETRY
+  const growth = init.growthRepublish ?? GROWTH_REPUBLISH
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
   const inflight = new Map<string, Lookup>()
@@ -162,6 +186,9 @@ export function createDirectory(init: DirectoryInit): Directory {
   let running = false
   let publishing: Promise<PublishResult> | undefined
   let again = false
+  /** The network-size estimate when the last publish that reached someone started. */
+  let sizeAtPublish: number | undefined
+  let growthCheckedAt = Number.NEGATIVE_INFINITY
 
   const remember = (p: VerifiedProfile): void => {
     const current = memory.get(p.peerId)
@@ -259,6 +286,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     publishedContent = JSON.stringify(content)
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
+    const size = init.networkSize?.()
     let acks = 0
     try {
       for await (const event of init.dht.put(profileKey(init.identity.peerId), bytes, {
@@ -270,6 +298,7 @@ export function createDirectory(init: DirectoryInit): Directory {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
     }
     log('published profile seq %d to %d peers', seq, acks)
+    if (acks > 0) sizeAtPublish = size
     lastPublish = { seq, expiresAt, acks }
     return lastPublish
   }
@@ -365,6 +394,19 @@ export function createDirectory(init: DirectoryInit): Directory {
     connected() {
       // nobody stored our record last time (we knew no peers yet): a new peer is a chance
       if (lastPublish?.acks === 0) schedule(1_000, false)
+      if (sizeAtPublish === undefined || init.networkSize === undefined || !running) return
+      const t = performance.now()
+      if (t - growthCheckedAt < GROWTH_CHECK_MS) return
+      growthCheckedAt = t
+      const size = init.networkSize()
+      if (size !== undefined && size >= sizeAtPublish * growth.factor) {
+        log(
+          'the network grew from about %d to %d servers since the last publish: publishing again',
+          sizeAtPublish,
+          size
+        )
+        schedule(growth.delayMs, false)
+      }
     },
     get own() {
       return own

@@ -23,6 +23,7 @@ import {
   GuardedDatastore,
   type MessageServer,
   type NodeLimits,
+  networkSizeOf,
   type ParleyLibp2p,
   type ParleyNodeInit,
   serveAttestation,
@@ -226,6 +227,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     ...(init.profileTtlMs !== undefined ? { ttlMs: init.profileTtlMs } : {}),
     ...init.lookup,
     localRecord: (key) => datastore.getRecord(key),
+    networkSize: () => networkSizeOf(node.services.dht),
     cache: {
       get: (peerId) => store.getPeerRecord(peerId)?.record,
       put: (peerId, record, seq, expiresAt) => {

@@ -1,0 +1,96 @@
+/**
+ * A node publishes again once the network has doubled since its last publish, so its record moves
+ * to the servers a lookup now converges on. The DHT and the network-size estimate are scripted: a
+ * test sets the size a node would read from its routing table.
+ */
+import assert from 'node:assert/strict'
+import { createDirectory, type Directory } from '../../src/directory/index.ts'
+import { createIdentity } from '../../src/identity/index.ts'
+import { sleep } from '../helpers/p2p.ts'
+
+/** The directory reads the estimate at most once a second. */
+const CHECK_GAP_MS = 1_100
+
+describe('directory: publishing again as the network grows', function () {
+  this.timeout(30_000)
+  let directory: Directory | undefined
+  afterEach(() => directory?.stop())
+
+  /** A started directory whose puts are each stored by one server, and the network size it reads. */
+  const grown = () => {
+    const state = { size: 50 as number | undefined, reads: 0, puts: 0 }
+    directory = createDirectory({
+      dht: {
+        put: async function* () {
+          state.puts++
+          yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
+        },
+        get: async function* () {}
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses: [] }),
+      nextSeq: (() => {
+        let seq = 0
+        return () => ++seq
+      })(),
+      networkSize: () => {
+        state.reads++
+        return state.size
+      },
+      growthRepublish: { factor: 2, delayMs: 50 }
+    })
+    directory.start()
+    return { state, directory }
+  }
+
+  const settle = (): Promise<void> => sleep(300)
+
+  it('publishes again at twice the size of the last publish, and not before', async () => {
+    const { state, directory } = grown()
+    await settle()
+    assert.equal(state.puts, 1, 'the first publish')
+    state.size = 99
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 1, 'under twice the size: no new put')
+    await sleep(CHECK_GAP_MS)
+    state.size = 100
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 2, 'twice the size: a new put')
+    // the bar is now twice 100
+    await sleep(CHECK_GAP_MS)
+    state.size = 150
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 2)
+    await sleep(CHECK_GAP_MS)
+    state.size = 200
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 3)
+  })
+
+  it('reads the estimate at most once a second however many connections come', async () => {
+    const { state, directory } = grown()
+    await settle()
+    const before = state.reads
+    for (let i = 0; i < 50; i++) directory.connected()
+    assert.equal(state.reads - before, 1)
+  })
+
+  it('does nothing without an estimate, and once stopped', async () => {
+    const { state, directory } = grown()
+    await settle()
+    state.size = undefined
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 1)
+    await sleep(CHECK_GAP_MS)
+    directory.stop()
+    state.size = 1_000
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 1)
+  })
+})
