@@ -1,4 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
 import { SimulationWorkerError } from '../errors.ts'
@@ -46,6 +48,9 @@ const workerEntry = (): string => {
 export function workerOf(index: number, seeds: ReadonlySet<number>, workers: number): number {
   return seeds.has(index) ? workers : index % workers
 }
+
+/** How long a worker gets to exit by itself after its nodes stopped. */
+const WORKER_EXIT_MS = 60_000
 
 /**
  * Spread the nodes over K worker processes and one for the seeds (workerOf), talking real TCP on
@@ -175,7 +180,14 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     },
     async stopAll() {
       await everyone({ op: 'stopAll' }).catch(() => {})
-      for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM')
+      // a worker exits by itself once its nodes have stopped, and on the way out writes what Node
+      // was asked to (a --cpu-prof profile of hundreds of MB takes seconds); only a stuck one is ended
+      const running = workers.filter((w) => w.exitCode === null && w.signalCode === null)
+      await Promise.race([
+        Promise.all(running.map((w) => once(w, 'exit'))),
+        sleep(WORKER_EXIT_MS, undefined, { ref: false })
+      ])
+      for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM')
     }
   }
 

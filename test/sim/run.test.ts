@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makePlan, parseScenario, runSimulation, simulationNodeOptions, writeReport } from '../../src/sim/index.ts'
 import { tempDir } from '../helpers/cli.ts'
@@ -104,6 +104,29 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.transport, 'tcp')
     assert.equal(r.summary.messages.delivered, 12)
     assert.equal(r.summary.messages.lost, 0)
+  })
+
+  it('lets every worker exit by itself, so what Node writes on exit (a CPU profile) is written', async () => {
+    const { path: dir, cleanup } = tempDir('parley-sim-prof-')
+    const before = process.env.NODE_OPTIONS
+    // forked workers inherit the environment: each writes a profile as it exits
+    process.env.NODE_OPTIONS = `${before ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim()
+    try {
+      const scenario = parseScenario({ nodes: 6, workers: 2, seed: 5, workload: { messages: 3, duration: 1 } })
+      const r = await runSimulation({ scenario })
+      assert.equal(r.summary.messages.delivered, 3)
+    } finally {
+      if (before === undefined) delete process.env.NODE_OPTIONS
+      else process.env.NODE_OPTIONS = before
+    }
+    // two workers and the seeds' process
+    try {
+      const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
+      assert.equal(profiles.length, 3, profiles.join(', '))
+      for (const f of profiles) assert.ok(JSON.parse(readFileSync(join(dir, f), 'utf8')).nodes.length > 0)
+    } finally {
+      cleanup()
+    }
   })
 
   it('ends with SimulationWorkerError when a worker dies, and leaves no worker running', async () => {
