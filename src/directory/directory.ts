@@ -23,6 +23,15 @@ export interface DhtEvent {
   messageName?: string
   value?: Uint8Array
   record?: { value: Uint8Array } | null
+  /** FINAL_PEER: `{ id: PeerId }`, one of the K peers a query found closest to its key. */
+  peer?: unknown
+}
+
+/** The multihash of a FINAL_PEER event's peer, or undefined for any other event. */
+function finalPeer(event: DhtEvent): Uint8Array | undefined {
+  if (event.name !== 'FINAL_PEER') return undefined
+  const id = (event.peer as { id?: { toMultihash?: () => { bytes: Uint8Array } } } | undefined)?.id
+  return typeof id?.toMultihash === 'function' ? id.toMultihash().bytes : undefined
 }
 
 /** A persistent cache of resolved records (the store's peers table). */
@@ -86,6 +95,11 @@ export interface DirectoryInit {
   publishRetry?: { baseMs: number; capMs: number }
   /** This node's estimate of how many DHT servers there are (net's networkSizeOf), checked on `connected()`. */
   networkSize?(): number | undefined
+  /**
+   * The same estimate from the peers a put found closest to its key (their multihashes; net's
+   * networkSizeNear): what the network was where the record went. @default networkSize()
+   */
+  networkSizeNear?(key: Uint8Array, peers: Uint8Array[]): number | undefined
   /**
    * Publish again, after delayMs, once networkSize() is `factor` times what it was at the last
    * publish (see GROWTH_REPUBLISH).
@@ -186,7 +200,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   let running = false
   let publishing: Promise<PublishResult> | undefined
   let again = false
-  /** The network-size estimate when the last publish that reached someone started. */
+  /** The network-size estimate at the last publish that reached someone. */
   let sizeAtPublish: number | undefined
   let growthCheckedAt = Number.NEGATIVE_INFINITY
 
@@ -286,19 +300,23 @@ export function createDirectory(init: DirectoryInit): Directory {
     publishedContent = JSON.stringify(content)
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
-    const size = init.networkSize?.()
+    const key = profileKey(init.identity.peerId)
+    const closest: Uint8Array[] = []
     let acks = 0
     try {
-      for await (const event of init.dht.put(profileKey(init.identity.peerId), bytes, {
-        signal: options.signal ?? AbortSignal.timeout(60_000)
-      })) {
+      for await (const event of init.dht.put(key, bytes, { signal: options.signal ?? AbortSignal.timeout(60_000) })) {
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') acks++
+        const peer = finalPeer(event)
+        if (peer !== undefined) closest.push(peer)
       }
     } catch (err) {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
     }
     log('published profile seq %d to %d peers', seq, acks)
-    if (acks > 0) sizeAtPublish = size
+    // the size where the record went, from the put's own converged query: a joining node's
+    // routing table does not know its own neighbourhood yet, and would read the network as small
+    if (acks > 0)
+      sizeAtPublish = (closest.length > 0 ? init.networkSizeNear?.(key, closest) : undefined) ?? init.networkSize?.()
     lastPublish = { seq, expiresAt, acks }
     return lastPublish
   }

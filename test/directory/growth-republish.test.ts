@@ -16,13 +16,20 @@ describe('directory: publishing again as the network grows', function () {
   let directory: Directory | undefined
   afterEach(() => directory?.stop())
 
-  /** A started directory whose puts are each stored by one server, and the network size it reads. */
-  const grown = () => {
-    const state = { size: 50 as number | undefined, reads: 0, puts: 0 }
+  /** The two peers every put finds closest to the key (their multihashes). */
+  const closest = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]
+
+  /**
+   * A started directory whose puts find `closest` and are each stored by one server. `size` is the
+   * estimate from the node's own table, `near` the one from a put's closest peers.
+   */
+  const grown = (near = 50) => {
+    const state = { size: 50 as number | undefined, near, reads: 0, puts: 0, nearArgs: [] as Uint8Array[][] }
     directory = createDirectory({
       dht: {
         put: async function* () {
           state.puts++
+          for (const bytes of closest) yield { name: 'FINAL_PEER', peer: { id: { toMultihash: () => ({ bytes }) } } }
           yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
         },
         get: async function* () {}
@@ -36,6 +43,10 @@ describe('directory: publishing again as the network grows', function () {
       networkSize: () => {
         state.reads++
         return state.size
+      },
+      networkSizeNear: (_key, peers) => {
+        state.nearArgs.push(peers)
+        return state.near
       },
       growthRepublish: { factor: 2, delayMs: 50 }
     })
@@ -55,6 +66,7 @@ describe('directory: publishing again as the network grows', function () {
     assert.equal(state.puts, 1, 'under twice the size: no new put')
     await sleep(CHECK_GAP_MS)
     state.size = 100
+    state.near = 100
     directory.connected()
     await settle()
     assert.equal(state.puts, 2, 'twice the size: a new put')
@@ -69,6 +81,21 @@ describe('directory: publishing again as the network grows', function () {
     directory.connected()
     await settle()
     assert.equal(state.puts, 3)
+  })
+
+  it('measures the size at a publish from the peers the put found closest, not its own table', async () => {
+    // a node that has just joined a network of 100: its table knows a few peers far from it
+    const { state, directory } = grown(100)
+    state.size = 5
+    await settle()
+    assert.equal(state.puts, 1)
+    assert.deepEqual(state.nearArgs, [closest])
+    await sleep(CHECK_GAP_MS)
+    // its self-lookup has filled its neighbourhood: 150 is not twice the 100 the put saw
+    state.size = 150
+    directory.connected()
+    await settle()
+    assert.equal(state.puts, 1)
   })
 
   it('reads the estimate at most once a second however many connections come', async () => {
