@@ -23,15 +23,15 @@ export interface DhtEvent {
   messageName?: string
   value?: Uint8Array
   record?: { value: Uint8Array } | null
-  /** FINAL_PEER: `{ id: PeerId }`, one of the K peers a query found closest to its key. */
-  peer?: unknown
+  /** PEER_RESPONSE: the PeerId that answered. */
+  from?: unknown
 }
 
-/** The multihash of a FINAL_PEER event's peer, or undefined for any other event. */
-function finalPeer(event: DhtEvent): Uint8Array | undefined {
-  if (event.name !== 'FINAL_PEER') return undefined
-  const id = (event.peer as { id?: { toMultihash?: () => { bytes: Uint8Array } } } | undefined)?.id
-  return typeof id?.toMultihash === 'function' ? id.toMultihash().bytes : undefined
+/** The multihash of the server that stored a put's record (a PUT_VALUE answer), or undefined. */
+function storedBy(event: DhtEvent): Uint8Array | undefined {
+  if (event.name !== 'PEER_RESPONSE' || event.messageName !== 'PUT_VALUE') return undefined
+  const from = event.from as { toMultihash?: () => { bytes: Uint8Array } } | undefined
+  return typeof from?.toMultihash === 'function' ? from.toMultihash().bytes : undefined
 }
 
 /** A persistent cache of resolved records (the store's peers table). */
@@ -96,8 +96,9 @@ export interface DirectoryInit {
   /** This node's estimate of how many DHT servers there are (net's networkSizeOf), checked on `connected()`. */
   networkSize?(): number | undefined
   /**
-   * The same estimate from the peers a put found closest to its key (their multihashes; net's
-   * networkSizeNear): what the network was where the record went. @default networkSize()
+   * The same estimate from the servers a put stored the record on, the closest it found to the
+   * key (their multihashes; net's networkSizeNear): what the network was where the record went.
+   * @default networkSize()
    */
   networkSizeNear?(key: Uint8Array, peers: Uint8Array[]): number | undefined
   /**
@@ -114,6 +115,8 @@ export interface PublishResult {
   expiresAt: number
   /** DHT servers that stored it. */
   acks: number
+  /** The DHT's size near the key, as this put saw it (what a later publish for growth compares with). */
+  networkSize?: number
 }
 
 export interface Directory {
@@ -306,8 +309,8 @@ export function createDirectory(init: DirectoryInit): Directory {
     try {
       for await (const event of init.dht.put(key, bytes, { signal: options.signal ?? AbortSignal.timeout(60_000) })) {
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') acks++
-        const peer = finalPeer(event)
-        if (peer !== undefined) closest.push(peer)
+        const server = storedBy(event)
+        if (server !== undefined) closest.push(server)
       }
     } catch (err) {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
@@ -315,9 +318,9 @@ export function createDirectory(init: DirectoryInit): Directory {
     log('published profile seq %d to %d peers', seq, acks)
     // the size where the record went, from the put's own converged query: a joining node's
     // routing table does not know its own neighbourhood yet, and would read the network as small
-    if (acks > 0)
-      sizeAtPublish = (closest.length > 0 ? init.networkSizeNear?.(key, closest) : undefined) ?? init.networkSize?.()
-    lastPublish = { seq, expiresAt, acks }
+    const networkSize = (closest.length > 0 ? init.networkSizeNear?.(key, closest) : undefined) ?? init.networkSize?.()
+    if (acks > 0) sizeAtPublish = networkSize
+    lastPublish = { seq, expiresAt, acks, ...(networkSize !== undefined ? { networkSize } : {}) }
     return lastPublish
   }
 

@@ -16,11 +16,11 @@ describe('directory: publishing again as the network grows', function () {
   let directory: Directory | undefined
   afterEach(() => directory?.stop())
 
-  /** The two peers every put finds closest to the key (their multihashes). */
+  /** The two servers every put stores the record on, the closest it found (their multihashes). */
   const closest = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]
 
   /**
-   * A started directory whose puts find `closest` and are each stored by one server. `size` is the
+   * A started directory whose puts are stored by the `closest` servers. `size` is the
    * estimate from the node's own table, `near` the one from a put's closest peers.
    */
   const grown = (near = 50) => {
@@ -29,8 +29,8 @@ describe('directory: publishing again as the network grows', function () {
       dht: {
         put: async function* () {
           state.puts++
-          for (const bytes of closest) yield { name: 'FINAL_PEER', peer: { id: { toMultihash: () => ({ bytes }) } } }
-          yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
+          for (const bytes of closest)
+            yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', from: { toMultihash: () => ({ bytes }) } }
         },
         get: async function* () {}
       },
@@ -83,7 +83,7 @@ describe('directory: publishing again as the network grows', function () {
     assert.equal(state.puts, 3)
   })
 
-  it('measures the size at a publish from the peers the put found closest, not its own table', async () => {
+  it('measures the size at a publish from the servers the put stored on, not its own table', async () => {
     // a node that has just joined a network of 100: its table knows a few peers far from it
     const { state, directory } = grown(100)
     state.size = 5
