@@ -56,46 +56,36 @@ describe('directory: publishing again as the network grows', function () {
 
   const settle = (): Promise<void> => sleep(300)
 
+  /** A new connection once the last check is a second old, the network then at `size`: the puts so far. */
+  const connectAt = async (g: ReturnType<typeof grown>, size: number | undefined): Promise<number> => {
+    await sleep(CHECK_GAP_MS)
+    g.state.size = size
+    g.directory.connected()
+    await settle()
+    return g.state.puts
+  }
+
   it('publishes again at twice the size of the last publish, and not before', async () => {
-    const { state, directory } = grown()
+    const g = grown()
     await settle()
-    assert.equal(state.puts, 1, 'the first publish')
-    state.size = 99
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 1, 'under twice the size: no new put')
-    await sleep(CHECK_GAP_MS)
-    state.size = 100
-    state.near = 100
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 2, 'twice the size: a new put')
+    assert.equal(g.state.puts, 1, 'the first publish')
+    assert.equal(await connectAt(g, 99), 1, 'under twice the size: no new put')
+    g.state.near = 100
+    assert.equal(await connectAt(g, 100), 2, 'twice the size: a new put')
     // the bar is now twice 100
-    await sleep(CHECK_GAP_MS)
-    state.size = 150
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 2)
-    await sleep(CHECK_GAP_MS)
-    state.size = 200
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 3)
+    assert.equal(await connectAt(g, 150), 2)
+    assert.equal(await connectAt(g, 200), 3)
   })
 
   it('measures the size at a publish from the servers the put stored on, not its own table', async () => {
     // a node that has just joined a network of 100: its table knows a few peers far from it
-    const { state, directory } = grown(100)
-    state.size = 5
+    const g = grown(100)
+    g.state.size = 5
     await settle()
-    assert.equal(state.puts, 1)
-    assert.deepEqual(state.nearArgs, [closest])
-    await sleep(CHECK_GAP_MS)
+    assert.equal(g.state.puts, 1)
+    assert.deepEqual(g.state.nearArgs, [closest])
     // its self-lookup has filled its neighbourhood: 150 is not twice the 100 the put saw
-    state.size = 150
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 1)
+    assert.equal(await connectAt(g, 150), 1)
   })
 
   it('reads the estimate at most once a second however many connections come', async () => {
@@ -107,17 +97,10 @@ describe('directory: publishing again as the network grows', function () {
   })
 
   it('does nothing without an estimate, and once stopped', async () => {
-    const { state, directory } = grown()
+    const g = grown()
     await settle()
-    state.size = undefined
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 1)
-    await sleep(CHECK_GAP_MS)
-    directory.stop()
-    state.size = 1_000
-    directory.connected()
-    await settle()
-    assert.equal(state.puts, 1)
+    assert.equal(await connectAt(g, undefined), 1)
+    g.directory.stop()
+    assert.equal(await connectAt(g, 1_000), 1)
   })
 })
