@@ -23,15 +23,6 @@ export interface DhtEvent {
   messageName?: string
   value?: Uint8Array
   record?: { value: Uint8Array } | null
-  /** PEER_RESPONSE: the PeerId that answered. */
-  from?: unknown
-}
-
-/** The multihash of the server that stored a put's record (a PUT_VALUE answer), or undefined. */
-function storedBy(event: DhtEvent): Uint8Array | undefined {
-  if (event.name !== 'PEER_RESPONSE' || event.messageName !== 'PUT_VALUE') return undefined
-  const from = event.from as { toMultihash?: () => { bytes: Uint8Array } } | undefined
-  return typeof from?.toMultihash === 'function' ? from.toMultihash().bytes : undefined
 }
 
 /** A persistent cache of resolved records (the store's peers table). */
@@ -96,17 +87,11 @@ export interface DirectoryInit {
   /** This node's estimate of how many DHT servers there are (net's networkSizeOf), checked on `connected()`. */
   networkSize?(): number | undefined
   /**
-   * The same estimate from the servers a put stored the record on, the closest it found to the
-   * key (their multihashes; net's networkSizeNear): what the network was where the record went.
-   * @default networkSize()
-   */
-  networkSizeNear?(key: Uint8Array, peers: Uint8Array[]): number | undefined
-  /**
-   * Publish again, after delayMs, once networkSize() is `factor` times what it was at the last
-   * publish (see GROWTH_REPUBLISH).
+   * Publish again, after delayMs, once networkSize() is `factor` times what it was baselineMs
+   * after the last publish (see GROWTH_REPUBLISH).
    * @default GROWTH_REPUBLISH
    */
-  growthRepublish?: { factor: number; delayMs: number }
+  growthRepublish?: { factor: number; delayMs: number; baselineMs: number }
   now?: () => number
 }
 
@@ -115,8 +100,6 @@ export interface PublishResult {
   expiresAt: number
   /** DHT servers that stored it. */
   acks: number
-  /** The DHT's size near the key, as this put saw it (what a later publish for growth compares with). */
-  networkSize?: number
 }
 
 export interface Directory {
@@ -159,8 +142,15 @@ export const PUBLISH_RETRY = { baseMs: 2_000, capMs: 30_000 }
  * publisher publishes again whenever its estimate of the network has doubled: about log2(growth)
  * extra puts over a node's life, none in a network that does not grow. 5 s spreads the puts of
  * nodes that see the same growth at once.
+ *
+ * The size a later check compares with is read baselineMs after the publish, not at it: a node
+ * that has just joined publishes before its self-lookup has filled its own neighbourhood, and its
+ * table then reads a network of hundreds as a few dozen (measured: every joiner republished once
+ * its table caught up). Nor is the put's own sample of the key's neighbourhood a good baseline:
+ * with the simulator's light DHT settings a put stops short of the true closest servers, reads
+ * the network as smaller than it is, and the next check found it "doubled" every time.
  */
-export const GROWTH_REPUBLISH = { factor: 2, delayMs: 5_000 }
+export const GROWTH_REPUBLISH = { factor: 2, delayMs: 5_000, baselineMs: 10_000 }
 
 /** How often `connected()` reads the network-size estimate at most (it walks the routing table). */
 const GROWTH_CHECK_MS = 1_000
@@ -203,8 +193,10 @@ export function createDirectory(init: DirectoryInit): Directory {
   let running = false
   let publishing: Promise<PublishResult> | undefined
   let again = false
-  /** The network-size estimate at the last publish that reached someone. */
-  let sizeAtPublish: number | undefined
+  /** The network-size estimate baselineMs after the last publish that reached someone. */
+  let baseline: number | undefined
+  /** When to read the baseline (performance.now()), once a publish has reached someone. */
+  let baselineAt: number | undefined
   let growthCheckedAt = Number.NEGATIVE_INFINITY
 
   const remember = (p: VerifiedProfile): void => {
@@ -303,24 +295,22 @@ export function createDirectory(init: DirectoryInit): Directory {
     publishedContent = JSON.stringify(content)
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
-    const key = profileKey(init.identity.peerId)
-    const closest: Uint8Array[] = []
     let acks = 0
     try {
-      for await (const event of init.dht.put(key, bytes, { signal: options.signal ?? AbortSignal.timeout(60_000) })) {
+      for await (const event of init.dht.put(profileKey(init.identity.peerId), bytes, {
+        signal: options.signal ?? AbortSignal.timeout(60_000)
+      })) {
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') acks++
-        const server = storedBy(event)
-        if (server !== undefined) closest.push(server)
       }
     } catch (err) {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
     }
     log('published profile seq %d to %d peers', seq, acks)
-    // the size where the record went, from the put's own converged query: a joining node's
-    // routing table does not know its own neighbourhood yet, and would read the network as small
-    const networkSize = (closest.length > 0 ? init.networkSizeNear?.(key, closest) : undefined) ?? init.networkSize?.()
-    if (acks > 0) sizeAtPublish = networkSize
-    lastPublish = { seq, expiresAt, acks, ...(networkSize !== undefined ? { networkSize } : {}) }
+    if (acks > 0) {
+      baseline = undefined
+      baselineAt = performance.now() + growth.baselineMs
+    }
+    lastPublish = { seq, expiresAt, acks }
     return lastPublish
   }
 
@@ -415,17 +405,16 @@ export function createDirectory(init: DirectoryInit): Directory {
     connected() {
       // nobody stored our record last time (we knew no peers yet): a new peer is a chance
       if (lastPublish?.acks === 0) schedule(1_000, false)
-      if (sizeAtPublish === undefined || init.networkSize === undefined || !running) return
+      if (baselineAt === undefined || init.networkSize === undefined || !running) return
       const t = performance.now()
-      if (t - growthCheckedAt < GROWTH_CHECK_MS) return
+      if (t < baselineAt || t - growthCheckedAt < GROWTH_CHECK_MS) return
       growthCheckedAt = t
       const size = init.networkSize()
-      if (size !== undefined && size >= sizeAtPublish * growth.factor) {
-        log(
-          'the network grew from about %d to %d servers since the last publish: publishing again',
-          sizeAtPublish,
-          size
-        )
+      if (size === undefined) return
+      if (baseline === undefined) {
+        baseline = size
+      } else if (size >= baseline * growth.factor) {
+        log('the network grew from about %d to %d servers since the last publish: publishing again', baseline, size)
         schedule(growth.delayMs, false)
       }
     },

@@ -23,7 +23,6 @@ import {
   GuardedDatastore,
   type MessageServer,
   type NodeLimits,
-  networkSizeNear,
   networkSizeOf,
   type ParleyLibp2p,
   type ParleyNodeInit,
@@ -229,7 +228,6 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     ...init.lookup,
     localRecord: (key) => datastore.getRecord(key),
     networkSize: () => networkSizeOf(node.services.dht),
-    networkSizeNear,
     cache: {
       get: (peerId) => store.getPeerRecord(peerId)?.record,
       put: (peerId, record, seq, expiresAt) => {

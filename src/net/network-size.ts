@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { KadDHT } from '@libp2p/kad-dht'
 
 /** Peers of the neighbourhood the estimate fits: Kademlia's K, the peers a node knows best. */
@@ -67,20 +66,4 @@ export function networkSizeOf(dht: KadDHT): number | undefined {
       for (const c of contacts) yield c.kadId
     })()
   )
-}
-
-/** kad-dht's position of a key or of a peer (its multihash): SHA-256. */
-function kadId(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest()
-}
-
-/**
- * The size of the DHT seen from a key's neighbourhood: `peers` (multihashes) are the peers a
- * converged query (a put's) found closest to `key`. Right after a put this is sharper than a
- * joining node's own table, whose neighbourhood its self-lookup may not have filled yet.
- */
-export function networkSizeNear(key: Uint8Array, peers: Iterable<Uint8Array>): number | undefined {
-  const ids: Uint8Array[] = []
-  for (const p of peers) ids.push(kadId(p))
-  return estimateNetworkSize(kadId(key), ids)
 }

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import { privateKeyToProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { MemoryDatastore } from 'datastore-core'
 import {
   createDirectory,
@@ -17,7 +16,7 @@ import {
 } from '../../src/directory/index.ts'
 import { RecordRejectedError } from '../../src/errors.ts'
 import { createIdentity, type Identity } from '../../src/identity/index.ts'
-import { libp2pPrivateKey, networkSizeNear } from '../../src/net/index.ts'
+import { libp2pPrivateKey } from '../../src/net/index.ts'
 import {
   routingTableSize,
   sleep,
@@ -91,32 +90,6 @@ describe('directory over a 10-node DHT on loopback', function () {
     assert.ok(p.addresses.every((a) => a.startsWith('/ip4/127.0.0.1/tcp/')))
     // cached now: a second resolve is answered without the DHT
     assert.equal(readerDir.cached(publisher.peerId)?.seq, 5)
-  })
-
-  it('measures the network near the key from the servers a real put stored on', async () => {
-    const publisher = honest[1]!
-    let seen: Uint8Array[] = []
-    const directory = createDirectory({
-      dht: publisher.node.services.dht,
-      identity: createIdentity({ seed: publisher.seed }),
-      content: () => ({ addresses: [] }),
-      nextSeq: () => 1,
-      networkSizeNear: (key, peers) => {
-        seen = peers
-        return networkSizeNear(key, peers)
-      }
-    })
-    const result = await directory.publish()
-    assert.ok(result.acks > 0)
-    // kad-dht's PUT_VALUE answers, read as the other servers' multihashes
-    const others = new Set(
-      [...honest, evil!]
-        .filter((t) => t !== publisher)
-        .map((t) => peerIdFromString(t.peerId).toMultihash().bytes.join())
-    )
-    assert.equal(seen.length, result.acks)
-    for (const peer of seen) assert.ok(others.has(peer.join()), 'a closest peer that is not in the network')
-    assert.equal(result.networkSize, networkSizeNear(profileKey(publisher.peerId), seen))
   })
 
   it('reports what a DHT lookup took: time to the first record, records seen; nothing for a cache hit', async () => {

@@ -10,45 +10,34 @@ import { sleep } from '../helpers/p2p.ts'
 
 /** The directory reads the estimate at most once a second. */
 const CHECK_GAP_MS = 1_100
+/** When, after a publish, the size to compare with is read (scaled down from 10 s). */
+const BASELINE_MS = 500
 
 describe('directory: publishing again as the network grows', function () {
   this.timeout(30_000)
   let directory: Directory | undefined
   afterEach(() => directory?.stop())
 
-  /** The two servers every put stores the record on, the closest it found (their multihashes). */
-  const closest = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]
-
-  /**
-   * A started directory whose puts are stored by the `closest` servers. `size` is the
-   * estimate from the node's own table, `near` the one from a put's closest peers.
-   */
-  const grown = (near = 50) => {
-    const state = { size: 50 as number | undefined, near, reads: 0, puts: 0, nearArgs: [] as Uint8Array[][] }
+  /** A started directory whose puts are each stored by one server, and the network size it reads. */
+  const grown = (size = 50) => {
+    const state = { size: size as number | undefined, reads: 0, puts: 0 }
+    let seq = 0
     directory = createDirectory({
       dht: {
         put: async function* () {
           state.puts++
-          for (const bytes of closest)
-            yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE', from: { toMultihash: () => ({ bytes }) } }
+          yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
         },
         get: async function* () {}
       },
       identity: createIdentity(),
       content: () => ({ addresses: [] }),
-      nextSeq: (() => {
-        let seq = 0
-        return () => ++seq
-      })(),
+      nextSeq: () => ++seq,
       networkSize: () => {
         state.reads++
         return state.size
       },
-      networkSizeNear: (_key, peers) => {
-        state.nearArgs.push(peers)
-        return state.near
-      },
-      growthRepublish: { factor: 2, delayMs: 50 }
+      growthRepublish: { factor: 2, delayMs: 50, baselineMs: BASELINE_MS }
     })
     directory.start()
     return { state, directory }
@@ -65,41 +54,49 @@ describe('directory: publishing again as the network grows', function () {
     return g.state.puts
   }
 
-  it('publishes again at twice the size of the last publish, and not before', async () => {
+  it('publishes again at twice the size read after the last publish, and not before', async () => {
     const g = grown()
     await settle()
     assert.equal(g.state.puts, 1, 'the first publish')
+    // the first check past the baseline time reads the size to compare with
+    assert.equal(await connectAt(g, 50), 1)
     assert.equal(await connectAt(g, 99), 1, 'under twice the size: no new put')
-    g.state.near = 100
     assert.equal(await connectAt(g, 100), 2, 'twice the size: a new put')
-    // the bar is now twice 100
+    // after that put, the size is read again: 150, so the bar is 300
     assert.equal(await connectAt(g, 150), 2)
-    assert.equal(await connectAt(g, 200), 3)
+    assert.equal(await connectAt(g, 299), 2)
+    assert.equal(await connectAt(g, 300), 3)
   })
 
-  it('measures the size at a publish from the servers the put stored on, not its own table', async () => {
+  it('reads the size to compare with a while after the publish, not at it', async () => {
     // a node that has just joined a network of 100: its table knows a few peers far from it
-    const g = grown(100)
-    g.state.size = 5
+    const g = grown(5)
     await settle()
     assert.equal(g.state.puts, 1)
-    assert.deepEqual(g.state.nearArgs, [closest])
-    // its self-lookup has filled its neighbourhood: 150 is not twice the 100 the put saw
+    // its self-lookup fills its neighbourhood within moments: a check this soon reads nothing
+    g.state.size = 100
+    g.directory.connected()
+    await settle()
+    assert.equal(g.state.reads, 0)
+    assert.equal(g.state.puts, 1)
+    // past the baseline time: 100 is the size to compare with, and 150 is not twice it
+    assert.equal(await connectAt(g, 100), 1)
     assert.equal(await connectAt(g, 150), 1)
+    assert.equal(await connectAt(g, 200), 2)
   })
 
   it('reads the estimate at most once a second however many connections come', async () => {
     const { state, directory } = grown()
-    await settle()
-    const before = state.reads
+    await sleep(BASELINE_MS + 100)
     for (let i = 0; i < 50; i++) directory.connected()
-    assert.equal(state.reads - before, 1)
+    assert.equal(state.reads, 1)
   })
 
   it('does nothing without an estimate, and once stopped', async () => {
     const g = grown()
     await settle()
     assert.equal(await connectAt(g, undefined), 1)
+    assert.equal(await connectAt(g, 50), 1)
     g.directory.stop()
     assert.equal(await connectAt(g, 1_000), 1)
   })

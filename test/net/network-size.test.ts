@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { estimateNetworkSize, networkSizeNear, networkSizeOf } from '../../src/net/index.ts'
+import { estimateNetworkSize, networkSizeOf } from '../../src/net/index.ts'
 import { distanceFraction } from '../../src/net/network-size.ts'
 import { startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
 
@@ -55,19 +55,6 @@ describe('net: estimating the network size', function () {
     const far = new Uint8Array(self)
     far[0]! ^= 0x80
     assert.equal(estimateNetworkSize(self, [far]), 2)
-  })
-
-  it('near a key, hashes the key and the peers as kad-dht does', () => {
-    const key = new TextEncoder().encode('/parley/profile/some-peer')
-    const peers = ids(20, 'near-key')
-    assert.equal(
-      networkSizeNear(key, peers),
-      estimateNetworkSize(
-        sha256(key),
-        peers.map((p) => sha256(p))
-      )
-    )
-    assert.equal(networkSizeNear(key, []), undefined)
   })
 
   describe('from a real routing table', () => {
