@@ -47,7 +47,6 @@
  * per dial; BENCH_PROFILE_IDLE=FILE and BENCH_PROFILE_LOOKUPS=FILE write CPU profiles of 20 idle
  * seconds after formation and of the lookup phase.
  */
-import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -58,7 +57,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { profileKey } from '../src/directory/index.ts'
 import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
-import type { GuardedDatastore } from '../src/net/index.ts'
+import { distanceFraction, type GuardedDatastore, kadId } from '../src/net/index.ts'
 import { distribution } from '../src/sim/metrics.ts'
 import {
   seedNodeOptions,
@@ -283,11 +282,6 @@ async function replicaCounts(): Promise<number[]> {
   return counts
 }
 
-/** kad-dht's position of a key or a peer: sha256, compared by XOR; the first 64 bits are plenty here. */
-function kadPosition(bytes: Uint8Array): bigint {
-  return createHash('sha256').update(bytes).digest().readBigUInt64BE(0)
-}
-
 /**
  * Where each profile record sits against where a lookup looks: of the K nodes closest (XOR, over
  * every node in the run) to a record's key, how many hold it. A lookup converges on those nodes,
@@ -295,15 +289,15 @@ function kadPosition(bytes: Uint8Array): bigint {
  * first batches' figures show whether early records were left behind as the network grew.
  */
 async function placement(k = 20): Promise<{ held: number[]; byBatch: number[] }> {
-  const positions = nodes.map((n) => kadPosition(peerIdFromString(n.peerId).toMultihash().bytes))
+  const positions = nodes.map((n) => kadId(peerIdFromString(n.peerId).toMultihash().bytes))
   const held: number[] = []
   for (const owner of nodes) {
     const key = profileKey(owner.peerId)
-    const at = kadPosition(key)
+    const at = kadId(key)
     const closest = nodes
-      .map((n, i) => ({ n, d: positions[i]! ^ at }))
+      .map((n, i) => ({ n, d: distanceFraction(positions[i]!, at) }))
       .filter((x) => x.n !== owner)
-      .sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
+      .sort((a, b) => a.d - b.d)
       .slice(0, k)
     let count = 0
     for (const { n } of closest) if ((await datastoreOf(n.messenger).getRecord(key)) !== undefined) count++

@@ -145,8 +145,8 @@ export const PUBLISH_RETRY = { baseMs: 2_000, capMs: 30_000 }
  *
  * The size a later check compares with is read baselineMs after the publish, not at it: a node
  * that has just joined publishes before its self-lookup has filled its own neighbourhood, and its
- * table then reads a network of hundreds as a few dozen (measured: every joiner republished once
- * its table caught up). Nor is the put's own sample of the key's neighbourhood a good baseline:
+ * table then reads a network of hundreds as a few dozen, so joiners republished as soon as their
+ * tables caught up (400 nodes formed with 526 CPU-s against 442). Nor is the put's own sample of the key's neighbourhood a good baseline:
  * with the simulator's light DHT settings a put stops short of the true closest servers, reads
  * the network as smaller than it is, and the next check found it "doubled" every time.
  */
@@ -182,6 +182,8 @@ export function createDirectory(init: DirectoryInit): Directory {
   const lookupQueries = init.lookupQueries ?? 2
   const retry = init.publishRetry ?? PUBLISH_RETRY
   const growth = init.growthRepublish ?? GROWTH_REPUBLISH
+  // at a factor of 1 or less every check would find the network "grown": a put a second
+  if (!(growth.factor > 1)) throw new RangeError(`growthRepublish.factor must be above 1, not ${growth.factor}`)
   const now = init.now ?? Date.now
   const memory = new Map<string, VerifiedProfile>()
   const inflight = new Map<string, Lookup>()

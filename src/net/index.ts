@@ -14,7 +14,7 @@ export type {
   MessageServerInit
 } from './msg-protocol.ts'
 export { createMessageClient, serveMessages } from './msg-protocol.ts'
-export { estimateNetworkSize, networkSizeOf } from './network-size.ts'
+export { distanceFraction, estimateNetworkSize, kadId, networkSizeOf } from './network-size.ts'
 export type { DhtSettings, DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
 export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger } from './node.ts'
 export { noiseCrypto } from './noise-crypto.ts'

@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto'
 import type { KadDHT } from '@libp2p/kad-dht'
 
 /** Peers of the neighbourhood the estimate fits: Kademlia's K, the peers a node knows best. */
 const NEIGHBOURS = 20
+
+/** kad-dht's position of a record key or of a peer (its multihash bytes): their SHA-256. */
+export function kadId(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest()
+}
 
 /** The XOR distance of two kad ids as a fraction of the key space (from its first 56 bits). */
 export function distanceFraction(a: Uint8Array, b: Uint8Array): number {
@@ -15,8 +21,8 @@ export function distanceFraction(a: Uint8Array, b: Uint8Array): number {
  * the key space, so among n other nodes the i-th nearest sits at an expected distance of i/(n+1):
  * a least-squares fit of the nearest distances to that line gives n+1, the network's size. This
  * is go-libp2p-kad-dht's netsize idea, from the one neighbourhood every node keeps complete (its
- * self-lookups fill it). With 20 neighbours a single estimate is within about 25 % of the truth;
- * what uses it must allow for that. Undefined without a single peer.
+ * self-lookups fill it). With 20 neighbours, 8 estimates in 10 are within about 35 % of the
+ * truth (measured over hashed ids); what uses it must allow for that. Undefined without a single peer.
  */
 export function estimateNetworkSize(
   self: Uint8Array,
@@ -59,11 +65,8 @@ export function networkSizeOf(dht: KadDHT): number | undefined {
   if (kb.localPeer === undefined || typeof kb.toIterable !== 'function') {
     throw new Error('kad-dht has no routingTable.kb.localPeer/toIterable: cannot estimate the network size')
   }
-  const contacts = kb.toIterable()
   return estimateNetworkSize(
     kb.localPeer.kadId,
-    (function* () {
-      for (const c of contacts) yield c.kadId
-    })()
+    Array.from(kb.toIterable(), (contact) => contact.kadId)
   )
 }

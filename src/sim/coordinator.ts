@@ -49,6 +49,9 @@ export function workerOf(index: number, seeds: ReadonlySet<number>, workers: num
   return seeds.has(index) ? workers : index % workers
 }
 
+/** A worker that has neither exited nor been ended by a signal. */
+const isRunning = (w: ChildProcess): boolean => w.exitCode === null && w.signalCode === null
+
 /** How long a worker gets to exit by itself after its nodes stopped. */
 const WORKER_EXIT_MS = 60_000
 
@@ -182,18 +185,17 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       await everyone({ op: 'stopAll' }).catch(() => {})
       // a worker exits by itself once its nodes have stopped, and on the way out writes what Node
       // was asked to (a --cpu-prof profile of hundreds of MB takes seconds); only a stuck one is ended
-      const running = workers.filter((w) => w.exitCode === null && w.signalCode === null)
       await Promise.race([
-        Promise.all(running.map((w) => once(w, 'exit'))),
+        Promise.all(workers.filter(isRunning).map((w) => once(w, 'exit'))),
         sleep(WORKER_EXIT_MS, undefined, { ref: false })
       ])
-      for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM')
+      for (const w of workers) if (isRunning(w)) w.kill('SIGTERM')
     }
   }
 
   try {
     return await runScenario({ ...init, plan, handle, deliveries, workers: k })
   } finally {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL')
+    for (const w of workers) if (isRunning(w)) w.kill('SIGKILL')
   }
 }

@@ -92,6 +92,21 @@ describe('directory: publishing again as the network grows', function () {
     assert.equal(state.reads, 1)
   })
 
+  it('refuses a growth factor of 1 or less, which would republish at every check', () => {
+    for (const factor of [1, 0.5, 0, -2, Number.NaN])
+      assert.throws(
+        () =>
+          createDirectory({
+            dht: { put: async function* () {}, get: async function* () {} },
+            identity: createIdentity(),
+            content: () => ({ addresses: [] }),
+            nextSeq: () => 1,
+            growthRepublish: { factor, delayMs: 50, baselineMs: BASELINE_MS }
+          }),
+        RangeError
+      )
+  })
+
   it('does nothing without an estimate, and once stopped', async () => {
     const g = grown()
     await settle()
