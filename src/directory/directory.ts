@@ -100,6 +100,8 @@ export interface PublishResult {
   expiresAt: number
   /** DHT servers that stored it. */
   acks: number
+  /** When the put ended (`now()`). */
+  at: number
 }
 
 export interface Directory {
@@ -122,6 +124,10 @@ export interface Directory {
   readonly own: VerifiedProfile | undefined
   /** How the last completed publish went (a simulator waits for acks before the next nodes join). */
   readonly lastPublish: PublishResult | undefined
+  /** Puts this directory has made (republishes included), so a simulator can tell when they calm down. */
+  readonly publishes: number
+  /** 0 while a put runs, else ms until the next scheduled one (Infinity when stopped). */
+  publishDueInMs(): number
 }
 
 /**
@@ -200,6 +206,9 @@ export function createDirectory(init: DirectoryInit): Directory {
   /** When to read the baseline (performance.now()), once a publish has reached someone. */
   let baselineAt: number | undefined
   let growthCheckedAt = Number.NEGATIVE_INFINITY
+  let publishes = 0
+  /** Puts running now (`publish()` may be called beside the scheduled ones). */
+  let putsRunning = 0
 
   const remember = (p: VerifiedProfile): void => {
     const current = memory.get(p.peerId)
@@ -298,6 +307,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
     let acks = 0
+    putsRunning++
     try {
       for await (const event of init.dht.put(profileKey(init.identity.peerId), bytes, {
         signal: options.signal ?? AbortSignal.timeout(60_000)
@@ -306,13 +316,16 @@ export function createDirectory(init: DirectoryInit): Directory {
       }
     } catch (err) {
       log('publishing profile seq %d stopped early: %s', seq, (err as Error).message)
+    } finally {
+      putsRunning--
     }
     log('published profile seq %d to %d peers', seq, acks)
     if (acks > 0) {
       baseline = undefined
       baselineAt = performance.now() + growth.baselineMs
     }
-    lastPublish = { seq, expiresAt, acks }
+    publishes++
+    lastPublish = { seq, expiresAt, acks, at: now() }
     return lastPublish
   }
 
@@ -425,6 +438,13 @@ export function createDirectory(init: DirectoryInit): Directory {
     },
     get lastPublish() {
       return lastPublish
+    },
+    get publishes() {
+      return publishes
+    },
+    publishDueInMs() {
+      if (putsRunning > 0) return 0
+      return running ? Math.max(0, dueAt - Date.now()) : Number.POSITIVE_INFINITY
     }
   }
 }

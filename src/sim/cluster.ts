@@ -26,6 +26,8 @@ export interface SimNode {
   identity: Identity
   store: Store
   messenger: Messenger | undefined
+  /** Profile puts made by this node's earlier runs (a restart starts a new directory). */
+  publishesBefore: number
   misbehaving: boolean
   /** Its listen address (memory or TCP), with /p2p/. */
   address?: string
@@ -86,6 +88,7 @@ export function createCluster(init: ClusterInit) {
       identity,
       store: createStore({ path: ':memory:', ...simulationStoreOptions() }),
       messenger: undefined,
+      publishesBefore: 0,
       misbehaving: init.misbehaving.has(index)
     })
   }
@@ -162,6 +165,7 @@ export function createCluster(init: ClusterInit) {
       if (node?.messenger === undefined) return
       const m = node.messenger
       node.messenger = undefined
+      node.publishesBefore += m.directory.publishes
       await m.stop()
     },
     /** Cut the network into groups by node index (undefined heals it). */

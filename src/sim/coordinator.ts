@@ -178,7 +178,12 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
           p50: Math.max(0, ...all.map((s) => s.loopDelayMs.p50)),
           p99: Math.max(0, ...all.map((s) => s.loopDelayMs.p99))
         },
-        dht: distinctDhtSettings(all.flatMap((s) => s.dht))
+        dht: distinctDhtSettings(all.flatMap((s) => s.dht)),
+        publishes: {
+          total: all.reduce((a, b) => a + b.publishes.total, 0),
+          active: all.reduce((a, b) => a + b.publishes.active, 0),
+          recent: all.reduce((a, b) => a + b.publishes.recent, 0)
+        }
       }
     },
     async stopAll() {

@@ -49,7 +49,24 @@ export interface SimStats {
   loopDelayMs: { p50: number; p99: number }
   /** The distinct DHT settings the running nodes use, read back from their kad-dht. */
   dht: DhtSettings[]
+  /** Profile puts: made so far (every run of every node), and nodes republishing right now. */
+  publishes: PublishActivity
 }
+
+/**
+ * `total` counts every put; `active` the nodes with a put running or due within ACTIVE_WINDOW_MS,
+ * and `recent` those that finished a republish (not their first put) within it. A network that
+ * has just grown republishes in waves (Directory's growth republish), and a workload that overlaps
+ * them measures the puts' CPU as much as its own.
+ */
+export interface PublishActivity {
+  total: number
+  active: number
+  recent: number
+}
+
+/** How far around now a put counts as the network still republishing. */
+export const ACTIVE_WINDOW_MS = 10_000
 
 /** `settings` without repeats. */
 export function distinctDhtSettings(settings: DhtSettings[]): DhtSettings[] {
@@ -155,11 +172,20 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
       const loopDelayMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 }
       if (options.reset === true) loopDelay.reset()
       const running = [...cluster.nodes.values()].flatMap((n) => (n.messenger === undefined ? [] : [n.messenger]))
+      const t = Date.now()
+      const publishes = { total: 0, active: 0, recent: 0 }
+      for (const n of cluster.nodes.values()) publishes.total += n.publishesBefore
+      for (const { directory: d } of running) {
+        publishes.total += d.publishes
+        if (d.publishDueInMs() <= ACTIVE_WINDOW_MS) publishes.active++
+        else if (d.publishes > 1 && t - (d.lastPublish?.at ?? 0) <= ACTIVE_WINDOW_MS) publishes.recent++
+      }
       return {
         rss: process.memoryUsage().rss,
         bytesSent: cluster.network.bytesSent,
         loopDelayMs,
-        dht: distinctDhtSettings(running.map((m) => dhtSettings(m.node)))
+        dht: distinctDhtSettings(running.map((m) => dhtSettings(m.node))),
+        publishes
       }
     },
     async stopAll() {

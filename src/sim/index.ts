@@ -13,7 +13,7 @@ export { eventsCsv, formatSummary, lookupsCsv, plots, writeReport } from './repo
 export type { Rng } from './rng.ts'
 export { derive, deriveBytes } from './rng.ts'
 export type { LookupRecord, MessageRecord, Progress, RunInit, RunResult, Summary } from './runner.ts'
-export { runInProcess } from './runner.ts'
+export { runInProcess, waitQuiet } from './runner.ts'
 export type { Fault, Scenario } from './scenario.ts'
 export { DEFAULT_SCENARIO, parseScenario, readScenarioFile, scenarioSchema } from './scenario.ts'
 export type { LinkConditions } from './simnet.ts'

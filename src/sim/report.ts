@@ -131,6 +131,7 @@ export function formatSummary(s: Summary): string {
     `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
     `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}; first record p50 ${ms(s.lookupFirstRecordMs.p50)}, p90 ${ms(s.lookupFirstRecordMs.p90)}`,
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
+    `publishes  ${s.publishes.forming} profile puts while forming (${s.publishes.quietWaitS} s waiting for republishing to calm), ${s.publishes.workload} during the workload`,
     `cpu        event loop late by p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms during the workload${s.eventLoopDelayMs.p50 > 50 ? ' (CPU saturated: latencies include waiting for it; try fewer messages, fewer nodes or --workers)' : ''}`
   ]
   const d = s.dht

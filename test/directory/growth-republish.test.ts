@@ -115,4 +115,44 @@ describe('directory: publishing again as the network grows', function () {
     g.directory.stop()
     assert.equal(await connectAt(g, 1_000), 1)
   })
+
+  it('counts its puts and says when the next one is due, so a simulator can wait for them to calm', async () => {
+    let release: () => void = () => {}
+    let seq = 0
+    let addresses: string[] = []
+    directory = createDirectory({
+      dht: {
+        put: async function* () {
+          await new Promise<void>((resolve) => {
+            release = resolve
+          })
+          yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
+        },
+        get: async function* () {}
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses }),
+      nextSeq: () => ++seq,
+      networkSize: () => 50
+    })
+    assert.equal(directory.publishDueInMs(), Number.POSITIVE_INFINITY, 'not started: nothing due')
+    directory.start()
+    await sleep(50)
+    assert.equal(directory.publishDueInMs(), 0, 'a put running')
+    assert.equal(directory.publishes, 0)
+    release()
+    await sleep(50)
+    assert.equal(directory.publishes, 1)
+    assert.equal(directory.lastPublish?.acks, 1)
+    // the next is the regular republish, hours away
+    assert.ok(directory.publishDueInMs() > 3_600_000, String(directory.publishDueInMs()))
+    directory.changed()
+    assert.ok(directory.publishDueInMs() > 3_600_000, 'the same profile: nothing sooner')
+    addresses = ['/ip4/127.0.0.1/tcp/4001']
+    directory.changed()
+    const due = directory.publishDueInMs()
+    assert.ok(due > 0 && due <= 500, `a changed profile is due within 500 ms, not ${due}`)
+    directory.stop()
+    assert.equal(directory.publishDueInMs(), Number.POSITIVE_INFINITY)
+  })
 })

@@ -96,7 +96,11 @@ describe('cli: parley sim', function () {
       'forming: 2500/2500 nodes started, 2500 published, probe 9/10 found, 0/300 messages delivered'
     )
     assert.equal(
-      progressLine({ ...probing, phase: 'running', sent: 5, delivered: 3 }),
+      progressLine({ ...probing, republishing: 31 }),
+      'forming: 2500/2500 nodes started, 2500 published, probe 9/10 found, 31 republishing, 0/300 messages delivered'
+    )
+    assert.equal(
+      progressLine({ ...probing, republishing: 31, phase: 'running', sent: 5, delivered: 3 }),
       'running: 2500/2500 nodes started, 2500 published, 3/300 messages delivered'
     )
   })

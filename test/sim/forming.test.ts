@@ -4,7 +4,7 @@
  * has published: a stalled network cannot be staged on demand with real nodes.
  */
 import assert from 'node:assert/strict'
-import { joinInBatches, waitPublished, workerOf } from '../../src/sim/index.ts'
+import { joinInBatches, waitPublished, waitQuiet, workerOf } from '../../src/sim/index.ts'
 import { sleep, waitFor } from '../helpers/p2p.ts'
 
 /** A handle whose nodes publish when the test says so. */
@@ -124,5 +124,52 @@ describe('sim: forming the network', () => {
       Array.from({ length: 9 }, (_, i) => workerOf(i, seeds, 2)),
       [2, 2, 2, 1, 0, 1, 0, 1, 0]
     )
+  })
+
+  /** A handle whose stats report these busy counts (active + recent puts), one per read, then the last. */
+  const republishing = (busy: number[]) => {
+    let reads = 0
+    return {
+      get reads() {
+        return reads
+      },
+      handle: {
+        stats: async () => {
+          const b = busy[Math.min(reads, busy.length - 1)]!
+          reads++
+          return {
+            rss: 0,
+            bytesSent: 0,
+            loopDelayMs: { p50: 0, p99: 0 },
+            dht: [],
+            publishes: { total: 100 + reads, active: b, recent: 0 }
+          }
+        }
+      }
+    }
+  }
+
+  it('waits for republishing to calm: at most the allowed nodes busy at two reads in a row', async () => {
+    const r = republishing([10, 5, 2, 3, 0, 1])
+    const seen: number[] = []
+    const activity = await waitQuiet({
+      handle: r.handle,
+      allowed: 2,
+      deadline: Date.now() + 60_000,
+      pollMs: 10,
+      onActivity: (n) => seen.push(n)
+    })
+    // 2 is calm, 3 is not, then 0 and 1 are two calm reads in a row
+    assert.equal(r.reads, 6)
+    assert.deepEqual(seen, [10, 5, 2, 3, 0])
+    assert.equal(activity.total, 106, 'the counts of the last read')
+  })
+
+  it('stops waiting for republishing at the deadline', async () => {
+    const r = republishing([50])
+    const t0 = Date.now()
+    await waitQuiet({ handle: r.handle, allowed: 2, deadline: Date.now() + 300, pollMs: 20 })
+    assert.ok(Date.now() - t0 >= 300, `after ${Date.now() - t0} ms`)
+    assert.ok(r.reads >= 5, `${r.reads} reads`)
   })
 })

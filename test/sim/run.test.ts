@@ -23,6 +23,9 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.lost, 0)
     // a 12-node run waits for every node's profile: no stragglers allowed below 500 nodes
     assert.equal(r.summary.unpublished, 0)
+    // every node put its profile at least once before the workload; the run waited at least the two reads
+    assert.ok(r.summary.publishes.forming >= 12, JSON.stringify(r.summary.publishes))
+    assert.ok(r.summary.publishes.quietWaitS >= 1.9 && r.summary.publishes.workload >= 0)
     assert.ok(r.summary.latencyMs.p50 !== null && r.summary.latencyMs.p50 >= 0)
     assert.ok(r.summary.lookupMs.ok > 0)
     // the DHT's part of each lookup: a first record, no later than the lookup's end
@@ -104,6 +107,8 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.transport, 'tcp')
     assert.equal(r.summary.messages.delivered, 12)
     assert.equal(r.summary.messages.lost, 0)
+    // put counts come back from every worker (and the seeds' process)
+    assert.ok(r.summary.publishes.forming >= 8, JSON.stringify(r.summary.publishes))
   })
 
   it('lets every worker exit by itself, so what Node writes on exit (a CPU profile) is written', async () => {

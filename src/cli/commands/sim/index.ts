@@ -59,11 +59,14 @@ const PROGRESS_LINE_MS = 30_000
 
 /**
  * A progress line without its time: `forming: 2500/2500 nodes started, 2480 published, probe 9/10
- * found, 0/300 messages delivered` (the probe part only while the routable check runs).
+ * found, 31 republishing, 0/300 messages delivered` (the probe part only while the routable check
+ * runs, the republishing part while the run waits for it to calm).
  */
 export function progressLine(p: Progress): string {
-  const probe = p.probe !== undefined && p.phase === 'forming' ? `, probe ${p.probe.found}/${p.probe.of} found` : ''
-  return `${p.phase}: ${p.started}/${p.nodes} nodes started, ${p.published} published${probe}, ${p.delivered}/${p.planned} messages delivered`
+  const forming = p.phase === 'forming'
+  const probe = p.probe !== undefined && forming ? `, probe ${p.probe.found}/${p.probe.of} found` : ''
+  const republishing = p.republishing !== undefined && forming ? `, ${p.republishing} republishing` : ''
+  return `${p.phase}: ${p.started}/${p.nodes} nodes started, ${p.published} published${probe}${republishing}, ${p.delivered}/${p.planned} messages delivered`
 }
 
 /** `parley sim`: run a simulated Parley network and write its report. */
