@@ -187,13 +187,17 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
       }
     },
     async stopAll() {
-      await everyone({ op: 'stopAll' }).catch(() => {})
-      // a worker exits by itself once its nodes have stopped, and on the way out writes what Node
-      // was asked to (a --cpu-prof profile of hundreds of MB takes seconds); only a stuck one is ended
-      await Promise.race([
-        Promise.all(workers.filter(isRunning).map((w) => once(w, 'exit'))),
-        sleep(WORKER_EXIT_MS, undefined, { ref: false })
-      ])
+      // after a worker died, calls fail at once and no worker is told to stop: waiting would only
+      // add WORKER_EXIT_MS to a failed run, so the rest are ended now
+      if (failed === undefined) {
+        await everyone({ op: 'stopAll' }).catch(() => {})
+        // a worker exits by itself once its nodes have stopped, and on the way out writes what Node
+        // was asked to (a --cpu-prof profile of hundreds of MB takes seconds); only a stuck one is ended
+        await Promise.race([
+          Promise.all(workers.filter(isRunning).map((w) => once(w, 'exit'))),
+          sleep(WORKER_EXIT_MS, undefined, { ref: false })
+        ])
+      }
       for (const w of workers) if (isRunning(w)) w.kill('SIGTERM')
     }
   }
