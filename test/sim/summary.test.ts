@@ -1,0 +1,68 @@
+/**
+ * The short summary `parley sim` prints at the end of a run (without --json): each figure of
+ * summary.json where a reader looks for it, and the warnings only when they apply.
+ */
+import assert from 'node:assert/strict'
+import { distribution, formatSummary, type Summary } from '../../src/sim/index.ts'
+
+/** A summary of a quiet 1,000-node worker run, for a test to change one part of. */
+function summary(): Summary {
+  return {
+    nodes: 1000,
+    seed: 9,
+    transport: 'tcp',
+    workers: 4,
+    messages: { planned: 200, sent: 200, delivered: 199, duplicates: 0, lost: 1, undeliverable: 0 },
+    latencyMs: distribution([100, 255, 605]),
+    lookupMs: { ...distribution([150, 197, 453]), ok: 99, failed: 1 },
+    lookupFirstRecordMs: distribution([80, 105]),
+    bytesSent: 220 * 1048576,
+    rssMB: { total: 4852, perNode: 4.85 },
+    eventLoopDelayMs: { p50: 10, p99: 76 },
+    durationS: 759.2,
+    formationS: 694.6,
+    unpublished: 0,
+    publishes: { forming: 1643, workload: 11, quietWaitS: 16.9 },
+    faults: { churned: 0, partitions: 0, misbehaving: 0, linkChanges: 0 },
+    dht: { alpha: 3, disjointPaths: 1, verifyNewContacts: false }
+  }
+}
+
+describe('sim: the terminal summary', () => {
+  it('gives the run, messages, latency, lookups, traffic, puts and DHT settings on their own lines', () => {
+    const lines = formatSummary(summary()).split('\n')
+    assert.equal(
+      lines[0],
+      'Parley simulation: 1000 nodes (tcp, 4 workers), seed 9, 759.2 s (network formed in 694.6 s)'
+    )
+    assert.equal(lines[1], 'messages   199/200 delivered, 1 lost, 0 duplicates')
+    assert.equal(lines[2], 'latency    p50 255 ms, p90 605 ms, p99 605 ms, max 605 ms')
+    assert.equal(
+      lines[3],
+      'lookups    99 ok, 1 failed; p50 197 ms, p90 453 ms, p99 453 ms; first record p50 80 ms, p90 105 ms'
+    )
+    assert.equal(lines[4], 'traffic    220.0 MiB sent; memory 4852 MB RSS (4.85 MB per node)')
+    assert.equal(
+      lines[5],
+      'publishes  1643 profile puts while forming (16.9 s waiting for republishing to calm), 11 during the workload'
+    )
+    assert.equal(lines[6], 'cpu        event loop late by p50 10 ms, p99 76 ms during the workload')
+    assert.equal(lines[7], 'dht        alpha 3, 1 disjoint paths, new contacts taken in unpinged')
+    assert.equal(lines.length, 8, 'no faults line for a run without faults')
+  })
+
+  it('names stragglers, unsent messages, faults and a saturated CPU only when there are some', () => {
+    const s = summary()
+    s.unpublished = 2
+    s.messages = { ...s.messages, planned: 210, undeliverable: 3 }
+    s.eventLoopDelayMs = { p50: 120, p99: 900 }
+    s.faults = { churned: 5, partitions: 1, misbehaving: 2, linkChanges: 0 }
+    s.latencyMs = distribution([])
+    const text = formatSummary(s)
+    assert.match(text, /network formed in 694\.6 s, 2 nodes still unpublished\)/)
+    assert.match(text, /0 duplicates, 3 to misbehaving nodes, 10 never sent\n/)
+    assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –/)
+    assert.match(text, /p99 900 ms during the workload \(CPU saturated: /)
+    assert.match(text, /faults {5}5 restarts, 1 partitions, 2 misbehaving nodes, 0 link changes/)
+  })
+})
