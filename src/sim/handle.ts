@@ -19,8 +19,11 @@ export interface ClusterHandle {
   /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
   published(index: number): Promise<boolean>
   peerId(index: number): string
-  /** Send a text; resolves with the message id and the wall-clock time it was handed to the node. */
-  send(from: number, to: number, text: string): Promise<{ id: string; at: number }>
+  /**
+   * Send a text; resolves with the message id, the wall-clock time it was handed to the node, and
+   * when the node had sealed it and queued it (after its recipient's lookup, on a first message).
+   */
+  send(from: number, to: number, text: string): Promise<{ id: string; at: number; queuedAt: number }>
   /** `from` resolves `target`'s profile past its cache. */
   lookup(from: number, target: number): Promise<LookupResult>
   partition(groups: number[] | undefined): Promise<void>
@@ -134,7 +137,7 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     async send(from, to, text) {
       const at = Date.now()
       const { id } = await up(from).sendText(peerIdOf(to), text)
-      return { id, at }
+      return { id, at, queuedAt: Date.now() }
     },
     async lookup(from, target) {
       const started = performance.now()

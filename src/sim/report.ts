@@ -6,13 +6,23 @@ import type { RunResult, Summary } from './runner.ts'
 
 /** events.csv: one row per planned message; seq, from and to come from the seed alone. */
 export function eventsCsv(result: RunResult): string {
-  const rows = ['seq,from,to,plannedAtMs,sentAtMs,deliveredAtMs,latencyMs,duplicates,status']
+  // queuedAtMs came later: it goes last, so the columns scripts already read keep their places
+  const rows = ['seq,from,to,plannedAtMs,sentAtMs,deliveredAtMs,latencyMs,duplicates,status,queuedAtMs']
   const f = (v: number | null): string => (v === null ? '' : String(Math.round(v * 10) / 10))
   for (const m of result.messages) {
     rows.push(
-      [m.seq, m.from, m.to, f(m.plannedAt), f(m.sentAt), f(m.deliveredAt), f(m.latencyMs), m.duplicates, m.status].join(
-        ','
-      )
+      [
+        m.seq,
+        m.from,
+        m.to,
+        f(m.plannedAt),
+        f(m.sentAt),
+        f(m.deliveredAt),
+        f(m.latencyMs),
+        m.duplicates,
+        m.status,
+        f(m.queuedAt)
+      ].join(',')
     )
   }
   return `${rows.join('\n')}\n`
@@ -128,7 +138,7 @@ export function formatSummary(s: Summary): string {
   const lines = [
     `Parley simulation: ${s.nodes} nodes (${s.transport}${s.workers > 0 ? `, ${s.workers} workers` : ''}), seed ${s.seed}, ${s.durationS} s (network formed in ${s.formationS} s${s.unpublished > 0 ? `, ${s.unpublished} nodes still unpublished` : ''})`,
     `messages   ${m.delivered}/${m.sent} delivered, ${m.lost} lost, ${m.duplicates} duplicates${m.undeliverable > 0 ? `, ${m.undeliverable} to misbehaving nodes` : ''}${m.planned > m.sent ? `, ${m.planned - m.sent} never sent` : ''}`,
-    `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
+    `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}; queued (sealed, after a first message's lookup) p50 ${ms(s.queuedMs.p50)}, then to the inbox p50 ${ms(s.deliveryMs.p50)}`,
     `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}; first record p50 ${ms(s.lookupFirstRecordMs.p50)}, p90 ${ms(s.lookupFirstRecordMs.p90)}`,
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
     `publishes  ${s.publishes.forming} profile puts while forming (${s.publishes.quietWaitS} s waiting for republishing to calm), ${s.publishes.workload} during the workload`,

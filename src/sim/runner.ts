@@ -21,6 +21,11 @@ export interface MessageRecord {
   plannedAt: number
   /** ms after the workload started; null if never sent (the sender never came back). */
   sentAt: number | null
+  /**
+   * ms after the workload started when the sender had sealed it and committed it to its outbox:
+   * on a first message to a peer, after the recipient's lookup. null if never queued.
+   */
+  queuedAt: number | null
   deliveredAt: number | null
   latencyMs: number | null
   /** Inbox rows for it beyond the first (must stay 0: exactly once). */
@@ -54,7 +59,15 @@ export interface Summary {
     lost: number
     undeliverable: number
   }
+  /** From the send call to the recipient's inbox commit: queuedMs, then deliveryMs. */
   latencyMs: ReturnType<typeof distribution>
+  /**
+   * Of the delivered messages, from the send call until the sender had sealed the message and
+   * committed it to its outbox: on a first message to a peer, mostly the recipient's lookup.
+   */
+  queuedMs: ReturnType<typeof distribution>
+  /** Of the delivered messages, from queued to the recipient's inbox commit: dial, stream, checks, commit. */
+  deliveryMs: ReturnType<typeof distribution>
   lookupMs: ReturnType<typeof distribution> & { ok: number; failed: number }
   /**
    * Of the successful lookups, the time to the first valid record: the DHT's part. A lookup then
@@ -210,6 +223,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     to: m.to,
     plannedAt: m.at,
     sentAt: null,
+    queuedAt: null,
     deliveredAt: null,
     latencyMs: null,
     duplicates: 0,
@@ -217,6 +231,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   }))
   const seqToId = new Map<number, string>()
   const sentAtWall = new Map<number, number>()
+  const queuedAtWall = new Map<number, number>()
   let workloadStart = 0
   const seedAddrs: string[] = []
   const summaryFaults = { churned: 0, partitions: 0, misbehaving: plan.misbehaving.length, linkChanges: 0 }
@@ -293,6 +308,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
         .then((r) => {
           seqToId.set(seq, r.id)
           sentAtWall.set(seq, r.at)
+          queuedAtWall.set(seq, r.queuedAt)
         })
         .catch((err: Error) => log.error('send %d failed: %s', seq, err.message))
     }
@@ -396,6 +412,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     const id = seqToId.get(r.seq)
     const sentWall = sentAtWall.get(r.seq)
     if (sentWall !== undefined) r.sentAt = sentWall - workloadStart
+    const queuedWall = queuedAtWall.get(r.seq)
+    if (queuedWall !== undefined) r.queuedAt = queuedWall - workloadStart
     const d = id === undefined ? undefined : deliveries.get(id)
     if (d !== undefined && sentWall !== undefined) {
       r.deliveredAt = d.at - workloadStart
@@ -421,6 +439,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       undeliverable: records.filter((r) => r.status === 'undeliverable').length
     },
     latencyMs: distribution(delivered.map((r) => r.latencyMs!)),
+    queuedMs: distribution(delivered.map((r) => r.queuedAt! - r.sentAt!)),
+    deliveryMs: distribution(delivered.map((r) => Math.max(0, r.deliveredAt! - r.queuedAt!))),
     lookupMs: {
       ...distribution(okLookups.map((l) => l.ms!)),
       ok: okLookups.length,

@@ -35,14 +35,33 @@ describe('sim: runs with real nodes', function () {
     assert.ok(r.summary.bytesSent > 0)
     // no `dht` in the scenario: production's Kad-DHT settings
     assert.deepEqual(r.summary.dht, { alpha: 10, disjointPaths: 10, verifyNewContacts: true })
-    for (const m of r.messages) assert.equal(m.status, 'delivered')
+    for (const m of r.messages) {
+      assert.equal(m.status, 'delivered')
+      // a message is queued (sealed, its recipient looked up) after the send call and before delivery
+      assert.ok(m.sentAt! <= m.queuedAt! && m.queuedAt! <= m.deliveredAt!, JSON.stringify(m))
+    }
+    assert.ok(r.summary.queuedMs.p50! + r.summary.deliveryMs.p50! >= 0.5 * r.summary.latencyMs.p50!)
+    assert.ok(
+      r.summary.queuedMs.max! <= r.summary.latencyMs.max! && r.summary.deliveryMs.max! <= r.summary.latencyMs.max!
+    )
 
     const dir = tempDir()
     try {
       const files = await writeReport(dir.path, r)
       assert.equal(files.length, 6)
       const summary = JSON.parse(readFileSync(join(dir.path, 'summary.json'), 'utf8'))
-      for (const key of ['nodes', 'seed', 'messages', 'latencyMs', 'lookupMs', 'bytesSent', 'rssMB', 'durationS'])
+      for (const key of [
+        'nodes',
+        'seed',
+        'messages',
+        'latencyMs',
+        'lookupMs',
+        'bytesSent',
+        'rssMB',
+        'durationS',
+        'queuedMs',
+        'deliveryMs'
+      ])
         assert.ok(key in summary, key)
       // the event loop's lateness during the workload, in ms (a 12-node run never waits seconds)
       assert.ok(summary.eventLoopDelayMs.p99 >= summary.eventLoopDelayMs.p50, JSON.stringify(summary.eventLoopDelayMs))
@@ -51,7 +70,7 @@ describe('sim: runs with real nodes', function () {
         JSON.stringify(summary.eventLoopDelayMs)
       )
       const rows = readFileSync(join(dir.path, 'events.csv'), 'utf8').trim().split('\n')
-      assert.match(rows[0]!, /^seq,from,to,/)
+      assert.equal(rows[0], 'seq,from,to,plannedAtMs,sentAtMs,deliveredAtMs,latencyMs,duplicates,status,queuedAtMs')
       assert.equal(rows.length, 31)
       // the first three columns are the plan's, decided by the seed alone
       const plan = makePlan(scenario)

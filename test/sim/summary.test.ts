@@ -14,6 +14,8 @@ function summary(): Summary {
     workers: 4,
     messages: { planned: 200, sent: 200, delivered: 199, duplicates: 0, lost: 1, undeliverable: 0 },
     latencyMs: distribution([100, 255, 605]),
+    queuedMs: distribution([60, 180, 400]),
+    deliveryMs: distribution([40, 75, 205]),
     lookupMs: { ...distribution([150, 197, 453]), ok: 99, failed: 1 },
     lookupFirstRecordMs: distribution([80, 105]),
     bytesSent: 220 * 1048576,
@@ -36,7 +38,10 @@ describe('sim: the terminal summary', () => {
       'Parley simulation: 1000 nodes (tcp, 4 workers), seed 9, 759.2 s (network formed in 694.6 s)'
     )
     assert.equal(lines[1], 'messages   199/200 delivered, 1 lost, 0 duplicates')
-    assert.equal(lines[2], 'latency    p50 255 ms, p90 605 ms, p99 605 ms, max 605 ms')
+    assert.equal(
+      lines[2],
+      "latency    p50 255 ms, p90 605 ms, p99 605 ms, max 605 ms; queued (sealed, after a first message's lookup) p50 180 ms, then to the inbox p50 75 ms"
+    )
     assert.equal(
       lines[3],
       'lookups    99 ok, 1 failed; p50 197 ms, p90 453 ms, p99 453 ms; first record p50 80 ms, p90 105 ms'
@@ -58,10 +63,12 @@ describe('sim: the terminal summary', () => {
     s.eventLoopDelayMs = { p50: 120, p99: 900 }
     s.faults = { churned: 5, partitions: 1, misbehaving: 2, linkChanges: 0 }
     s.latencyMs = distribution([])
+    s.queuedMs = distribution([])
+    s.deliveryMs = distribution([])
     const text = formatSummary(s)
     assert.match(text, /network formed in 694\.6 s, 2 nodes still unpublished\)/)
     assert.match(text, /0 duplicates, 3 to misbehaving nodes, 10 never sent\n/)
-    assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –/)
+    assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –; queued .* p50 –, then to the inbox p50 –\n/)
     assert.match(text, /p99 900 ms during the workload \(CPU saturated: /)
     assert.match(text, /faults {5}5 restarts, 1 partitions, 2 misbehaving nodes, 0 link changes/)
   })
