@@ -385,7 +385,10 @@ async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<v
 }
 
 /** Message latency from sendText to message-received, for `count` random pairs, twice each. */
-async function messages(count: number, concurrency: number): Promise<{ cold: number[]; warm: number[]; lost: number }> {
+async function messages(
+  count: number,
+  concurrency: number
+): Promise<{ cold: number[]; coldQueued: number[]; warm: number[]; lost: number }> {
   const rand = rngFrom('messages')
   const used = new Set<string>()
   const pairs: Array<[SimNode, SimNode]> = []
@@ -408,16 +411,20 @@ async function messages(count: number, concurrency: number): Promise<{ cold: num
     n.messenger.addEventListener('message-received', l as never)
   }
   let lost = 0
-  const one = async (a: SimNode, b: SimNode, text: string): Promise<number | undefined> => {
+  /** Of each delivered cold send, the ms until sendText resolved: sealed and queued, after b's lookup. */
+  const coldQueued: number[] = []
+  const one = async (a: SimNode, b: SimNode, text: string, queued?: number[]): Promise<number | undefined> => {
     const got = new Promise<number | undefined>((resolve) => {
       waiting.set(text, resolve)
       setTimeout(() => resolve(undefined), 60_000).unref()
     })
     const t0 = performance.now()
     await a.messenger.sendText(b.peerId, text)
+    const tq = performance.now()
     const t1 = await got
     waiting.delete(text)
     if (t1 === undefined) lost++
+    else queued?.push(tq - t0)
     return t1 === undefined ? undefined : t1 - t0
   }
   const cold: number[] = []
@@ -425,7 +432,7 @@ async function messages(count: number, concurrency: number): Promise<{ cold: num
   // Cold and warm sends are separate phases: on one thread, a warm send made while other pairs'
   // lookups and dials run waits for their CPU, which no real node shares.
   await pool(pairs, concurrency, async ([a, b], i) => {
-    const c = await one(a, b, `cold ${i} ${a.i}->${b.i}`)
+    const c = await one(a, b, `cold ${i} ${a.i}->${b.i}`, coldQueued)
     if (c !== undefined) cold.push(c)
   })
   await pool(pairs, concurrency, async ([a, b], i) => {
@@ -433,7 +440,7 @@ async function messages(count: number, concurrency: number): Promise<{ cold: num
     if (w !== undefined) warm.push(w)
   })
   for (const [n, l] of listeners) n.messenger.removeEventListener('message-received', l as never)
-  return { cold, warm, lost }
+  return { cold, coldQueued, warm, lost }
 }
 
 // --- run -----------------------------------------------------------------------------------------
@@ -589,8 +596,10 @@ const tm0 = performance.now()
 const msg = await messages(MESSAGES, MESSAGE_CONCURRENCY)
 const coldStats = summary(msg.cold)
 const warmStats = summary(msg.warm)
+const coldQueuedStats = summary(msg.coldQueued)
 say(
-  `messages cold (first to a peer: lookup + dial + deliver): ${msg.cold.length}/${MESSAGES}; ms p50 ${coldStats.p50} p90 ${coldStats.p90} p99 ${coldStats.p99} max ${coldStats.max}`
+  `messages cold (first to a peer: lookup + dial + deliver): ${msg.cold.length}/${MESSAGES}; ms p50 ${coldStats.p50} p90 ${coldStats.p90} p99 ${coldStats.p99} max ${coldStats.max}` +
+    `; queued (sendText resolved: b looked up, sealed, committed) p50 ${coldQueuedStats.p50} p90 ${coldQueuedStats.p90}`
 )
 say(
   `messages warm (second to the same peer):              ${msg.warm.length}/${MESSAGES}; ms p50 ${warmStats.p50} p90 ${warmStats.p90} p99 ${warmStats.p99} max ${warmStats.max}` +
@@ -616,7 +625,7 @@ const result = {
   lookupMs: lookupStats,
   lookupFirstRecordMs: firstRecordStats,
   lookupCpuMsEach: Math.round(lookupCpuMs),
-  messageMs: { cold: coldStats, warm: warmStats, lost: msg.lost },
+  messageMs: { cold: coldStats, coldQueued: coldQueuedStats, warm: warmStats, lost: msg.lost },
   rssMB: {
     total: Math.round(rss),
     perNode: Math.round(((rss - rssStart) / N) * 100) / 100,
