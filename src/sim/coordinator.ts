@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
 import { SimulationWorkerError } from '../errors.ts'
-import { type ClusterHandle, distinctDhtSettings, type SimStats } from './handle.ts'
+import { type ClusterHandle, cpuSeconds, distinctDhtSettings, type SimStats } from './handle.ts'
 import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
 import type { LinkConditions } from './simnet.ts'
 
@@ -183,7 +183,8 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
           total: all.reduce((a, b) => a + b.publishes.total, 0),
           active: all.reduce((a, b) => a + b.publishes.active, 0),
           recent: all.reduce((a, b) => a + b.publishes.recent, 0)
-        }
+        },
+        cpuS: all.reduce((a, b) => a + b.cpuS, 0) + cpuSeconds()
       }
     },
     async stopAll() {

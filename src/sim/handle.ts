@@ -54,6 +54,8 @@ export interface SimStats {
   dht: DhtSettings[]
   /** Profile puts: made so far (every run of every node), and nodes republishing right now. */
   publishes: PublishActivity
+  /** CPU time (user and system) the simulation's processes have used so far, in seconds. */
+  cpuS: number
 }
 
 /**
@@ -70,6 +72,12 @@ export interface PublishActivity {
 
 /** How far around now a put counts as the network still republishing. */
 export const ACTIVE_WINDOW_MS = 10_000
+
+/** CPU time this process has used (user and system), in seconds. */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
 
 /** `settings` without repeats. */
 export function distinctDhtSettings(settings: DhtSettings[]): DhtSettings[] {
@@ -188,7 +196,8 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
         bytesSent: cluster.network.bytesSent,
         loopDelayMs,
         dht: distinctDhtSettings(running.map((m) => dhtSettings(m.node))),
-        publishes
+        publishes,
+        cpuS: cpuSeconds()
       }
     },
     async stopAll() {

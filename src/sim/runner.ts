@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { availableParallelism } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
@@ -81,6 +82,12 @@ export interface Summary {
    * nodes share the machine's CPUs: well above ~50 ms, latencies include queueing for the CPU.
    */
   eventLoopDelayMs: { p50: number; p99: number }
+  /**
+   * CPU seconds all the run's processes used while the network formed, and from the workload's
+   * start to the end of settling; `cores` is what the machine has, so workload / (its wall time ×
+   * cores) near 1 means the run measured a saturated CPU.
+   */
+  cpuS: { forming: number; workload: number; workloadWallS: number; cores: number }
   durationS: number
   formationS: number
   /** Nodes with no stored profile when the workload started (stragglers; they still take part). */
@@ -247,8 +254,11 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     bytesSent: 0,
     loopDelayMs: { p50: 0, p99: 0 },
     dht: [],
-    publishes: { total: 0, active: 0, recent: 0 }
+    publishes: { total: 0, active: 0, recent: 0 },
+    cpuS: 0
   }
+  let cpuAtWorkload = 0
+  let workloadWallS = 0
 
   try {
     // --- forming: seeds first, then everyone else in batches, bootstrapping through the seeds
@@ -293,7 +303,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     // --- the workload and the faults, on the clock
     progress.phase = 'running'
     report()
-    await handle.stats({ reset: true })
+    cpuAtWorkload = (await handle.stats({ reset: true })).cpuS
     workloadStart = now()
     const send = (seq: number): void => {
       const m = plan.messages[seq]!
@@ -399,6 +409,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       }
     }
     stats = await handle.stats()
+    workloadWallS = (now() - workloadStart) / 1000
   } finally {
     for (const t of timers) clearTimeout(t)
     progress.phase = 'stopping'
@@ -450,6 +461,12 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     bytesSent: stats.bytesSent,
     rssMB: { total: Math.round(stats.rss / 1048576), perNode: Math.round((stats.rss / 1048576 / s.nodes) * 100) / 100 },
     eventLoopDelayMs: { p50: Math.round(stats.loopDelayMs.p50), p99: Math.round(stats.loopDelayMs.p99) },
+    cpuS: {
+      forming: Math.round(cpuAtWorkload),
+      workload: Math.round((stats.cpuS - cpuAtWorkload) * 10) / 10,
+      workloadWallS: Math.round(workloadWallS * 10) / 10,
+      cores: availableParallelism()
+    },
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
     unpublished: unpublished.length,

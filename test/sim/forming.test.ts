@@ -142,7 +142,8 @@ describe('sim: forming the network', () => {
             bytesSent: 0,
             loopDelayMs: { p50: 0, p99: 0 },
             dht: [],
-            publishes: { total: 100 + reads, active: b, recent: 0 }
+            publishes: { total: 100 + reads, active: b, recent: 0 },
+            cpuS: 0
           }
         }
       }

@@ -26,6 +26,10 @@ describe('sim: runs with real nodes', function () {
     // every node put its profile at least once before the workload; the run waited at least the two reads
     assert.ok(r.summary.publishes.forming >= 12, JSON.stringify(r.summary.publishes))
     assert.ok(r.summary.publishes.quietWaitS >= 1.9 && r.summary.publishes.workload >= 0)
+    // the workload ran 4 s and settled; the CPU it used fits in that time on this machine's cores
+    const cpu = r.summary.cpuS
+    assert.ok(cpu.forming > 0 && cpu.workload > 0 && cpu.workloadWallS >= 4 && cpu.cores >= 1, JSON.stringify(cpu))
+    assert.ok(cpu.workload <= cpu.workloadWallS * cpu.cores * 1.2, JSON.stringify(cpu))
     assert.ok(r.summary.latencyMs.p50 !== null && r.summary.latencyMs.p50 >= 0)
     assert.ok(r.summary.lookupMs.ok > 0)
     // the DHT's part of each lookup: a first record, no later than the lookup's end
@@ -120,7 +124,9 @@ describe('sim: runs with real nodes', function () {
       settle: 120,
       dht: { alpha: 3, verifyNewContacts: false }
     })
+    const own = process.cpuUsage()
     const r = await runSimulation({ scenario })
+    const ownS = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1e6
     assert.deepEqual(r.summary.dht, { alpha: 3, disjointPaths: 3, verifyNewContacts: false })
     assert.equal(r.summary.workers, 2)
     assert.equal(r.summary.transport, 'tcp')
@@ -128,6 +134,9 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.lost, 0)
     // put counts come back from every worker (and the seeds' process)
     assert.ok(r.summary.publishes.forming >= 8, JSON.stringify(r.summary.publishes))
+    // so does CPU time: the workers' nodes did the forming, not this (the coordinator's) process
+    const { forming, workload } = r.summary.cpuS
+    assert.ok(forming + workload > ownS + 1, `${JSON.stringify(r.summary.cpuS)} against this process's ${ownS} s`)
   })
 
   it('lets every worker exit by itself, so what Node writes on exit (a CPU profile) is written', async () => {

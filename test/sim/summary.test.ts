@@ -21,6 +21,7 @@ function summary(): Summary {
     bytesSent: 220 * 1048576,
     rssMB: { total: 4852, perNode: 4.85 },
     eventLoopDelayMs: { p50: 10, p99: 76 },
+    cpuS: { forming: 1480, workload: 98.5, workloadWallS: 70, cores: 2 },
     durationS: 759.2,
     formationS: 694.6,
     unpublished: 0,
@@ -51,7 +52,10 @@ describe('sim: the terminal summary', () => {
       lines[5],
       'publishes  1643 profile puts while forming (16.9 s waiting for republishing to calm), 11 during the workload'
     )
-    assert.equal(lines[6], 'cpu        event loop late by p50 10 ms, p99 76 ms during the workload')
+    assert.equal(
+      lines[6],
+      'cpu        1480 CPU-s forming, 98.5 CPU-s in the 70 s of workload and settling (70 % of 2 cores); event loop late by p50 10 ms, p99 76 ms'
+    )
     assert.equal(lines[7], 'dht        alpha 3, 1 disjoint paths, new contacts taken in unpinged')
     assert.equal(lines.length, 8, 'no faults line for a run without faults')
   })
@@ -69,7 +73,16 @@ describe('sim: the terminal summary', () => {
     assert.match(text, /network formed in 694\.6 s, 2 nodes still unpublished\)/)
     assert.match(text, /0 duplicates, 3 to misbehaving nodes, 10 never sent\n/)
     assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –; queued .* p50 –, then to the inbox p50 –\n/)
-    assert.match(text, /p99 900 ms during the workload \(CPU saturated: /)
+    assert.match(text, /p99 900 ms \(CPU saturated: /)
     assert.match(text, /faults {5}5 restarts, 1 partitions, 2 misbehaving nodes, 0 link changes/)
+  })
+
+  it('calls the CPU saturated when the processes used 90 % of every core, however punctual the loop', () => {
+    const s = summary()
+    s.cpuS = { forming: 3000, workload: 136, workloadWallS: 76, cores: 2 }
+    s.eventLoopDelayMs = { p50: 48, p99: 1320 }
+    assert.match(formatSummary(s), /\(89 % of 2 cores\); event loop late by p50 48 ms, p99 1320 ms\n/)
+    s.cpuS.workload = 137
+    assert.match(formatSummary(s), /\(90 % of 2 cores\); event loop late by p50 48 ms, p99 1320 ms \(CPU saturated: /)
   })
 })
