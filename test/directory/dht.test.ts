@@ -137,7 +137,11 @@ describe('directory over a 10-node DHT on loopback', function () {
         },
         onFirstRecord: (p) => firsts.push({ caller, seq: p.seq, peerId: p.peerId, at: performance.now() - started })
       })
-    const a = resolveOf('a')
+    let aDoneAt = Number.POSITIVE_INFINITY
+    const a = resolveOf('a').then((p) => {
+      aDoneAt = performance.now() - started
+      return p
+    })
     // b joins the lookup in flight; c joins it once the first record has come
     const b = resolveOf('b')
     await waitFor(() => firsts.length > 0, 'a first record')
@@ -149,11 +153,15 @@ describe('directory over a 10-node DHT on loopback', function () {
       assert.equal(f.peerId, publisher.peerId)
       assert.equal(f.seq, 2)
     }
-    // handed out when the first record came, not when the lookup ended
+    // handed out when the first record came, while more were still coming, not when the lookup
+    // ended (how long the lookup goes on after it is the machine's speed: 45 ms on an idle one)
     assert.ok(stats?.firstRecordMs !== undefined && stats.records > 1, JSON.stringify(stats))
     const callerA = firsts.find((f) => f.caller === 'a')!
     assert.ok(callerA.at <= stats.firstRecordMs + 50, `at ${callerA.at} ms; ${JSON.stringify(stats)}`)
-    assert.ok(stats.ms - stats.firstRecordMs > 50, JSON.stringify(stats))
+    assert.ok(
+      callerA.at < aDoneAt && stats.ms > stats.firstRecordMs,
+      `at ${callerA.at} ms, done at ${aDoneAt} ms; ${JSON.stringify(stats)}`
+    )
     // a cache hit runs no lookup and hands out nothing early
     let early = 0
     await readerDir.resolve(publisher.peerId, { onFirstRecord: () => early++ })

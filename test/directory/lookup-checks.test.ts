@@ -87,4 +87,37 @@ describe('directory: what a lookup accepts', () => {
     assert.equal(await directory.resolve('not-a-peer-id', { fresh: true }), undefined)
     assert.equal(gets, 0)
   })
+
+  it('hands the first valid record out as it comes, while the lookup waits 300 ms for the next', async () => {
+    const bob = createIdentity()
+    const directory = createDirectory({
+      dht: {
+        put: async function* () {},
+        get: async function* () {
+          yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 1) } }
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          yield { name: 'PEER_RESPONSE', record: { value: profileOf(bob, 2) } }
+        }
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses: [] }),
+      nextSeq: () => 1,
+      quorum: 2,
+      settleMs: 5_000
+    })
+    const started = performance.now()
+    let firstAt: number | undefined
+    let firstSeq: number | undefined
+    const found = await directory.resolve(bob.peerId, {
+      onFirstRecord: (p) => {
+        firstAt = performance.now() - started
+        firstSeq = p.seq
+      }
+    })
+    const doneAt = performance.now() - started
+    assert.equal(firstSeq, 1)
+    assert.ok(firstAt !== undefined && firstAt < 150, `handed out at ${firstAt} ms`)
+    assert.ok(doneAt >= 290, `the lookup ended at ${doneAt} ms`)
+    assert.equal(found?.seq, 2, 'the lookup still returns the newest')
+  })
 })
