@@ -4,7 +4,7 @@
  * dial to them fails (issue #3: "a failed dial resolves again past the cache").
  */
 import assert from 'node:assert/strict'
-import type { Directory } from '../../src/directory/index.ts'
+import { type Directory, profileKey, verifyProfileRecord } from '../../src/directory/index.ts'
 import {
   goOnline,
   type MessengerFleet,
@@ -72,6 +72,20 @@ describe('directory and dialer after a restart on new addresses', function () {
     assert.ok(fresh.seq > before.seq, `seq ${fresh.seq} after ${before.seq}`)
     assert.equal(fresh.name, 'Bob v2')
     assert.deepEqual(fresh.addresses.map(portOf).sort(), newPorts.sort())
+
+    // Every DHT server holds the new profile before A looks. A's own DHT copy stays the old one (B
+    // cannot reach A), and a lookup that met it and two servers B2's first put had not reached
+    // took the old profile as the newest of its first three (seen once in a fresh-clone CI run).
+    await b2.messenger.directory.publish()
+    const key = profileKey(b.peerId)
+    const seqOn = async (n: TestNode): Promise<number> => {
+      const bytes = await n.guard?.getRecord(key)
+      return bytes === undefined ? 0 : verifyProfileRecord(bytes).seq
+    }
+    await waitFor(
+      async () => (await Promise.all(dht.map(seqOn))).every((seq) => seq > before.seq),
+      'every DHT server holding the new profile'
+    )
 
     // A still holds the old profile in its cache, and a plain resolve answers from it
     assert.equal(a.messenger.directory.cached(b.peerId)?.seq, before.seq)
