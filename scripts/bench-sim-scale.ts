@@ -58,6 +58,7 @@ import { profileKey } from '../src/directory/index.ts'
 import { createIdentity } from '../src/identity/index.ts'
 import { createMessenger, type Messenger, type MessengerInit } from '../src/messenger/index.ts'
 import { distanceFraction, type GuardedDatastore, kadId } from '../src/net/index.ts'
+import { cpuSeconds } from '../src/sim/handle.ts'
 import { distribution } from '../src/sim/metrics.ts'
 import {
   seedNodeOptions,
@@ -119,10 +120,6 @@ const seedOf = (i: number): Uint8Array => deriveBytes(`bench-sim-scale/${RUN_SEE
 /** The simulator's distribution, with the sample count. */
 function summary(samples: number[]): ReturnType<typeof distribution> & { n: number } {
   return { ...distribution(samples), n: samples.length }
-}
-const cpuSeconds = (): number => {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
 }
 const rssMB = (): number => process.memoryUsage.rss() / 2 ** 20
 const heapMB = (): number => process.memoryUsage().heapUsed / 2 ** 20

@@ -100,7 +100,7 @@ export interface PublishResult {
   expiresAt: number
   /** DHT servers that stored it. */
   acks: number
-  /** When the put ended (`now()`). */
+  /** When the put ended: Date.now(), the clock publishDueInMs and the publish timers run on (not `now()`). */
   at: number
 }
 
@@ -325,7 +325,7 @@ export function createDirectory(init: DirectoryInit): Directory {
       baselineAt = performance.now() + growth.baselineMs
     }
     publishes++
-    lastPublish = { seq, expiresAt, acks, at: now() }
+    lastPublish = { seq, expiresAt, acks, at: Date.now() }
     return lastPublish
   }
 

@@ -171,20 +171,21 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     verify: (from, target) => call(of(from), { op: 'verify', from, target }),
     async stats(options = {}) {
       const all = await everyone<SimStats>({ op: 'stats', reset: options.reset === true })
+      const sum = (of: (s: SimStats) => number): number => all.reduce((total, s) => total + of(s), 0)
       return {
-        rss: all.reduce((a, b) => a + b.rss, 0) + process.memoryUsage().rss,
-        bytesSent: all.reduce((a, b) => a + b.bytesSent, 0),
+        rss: sum((s) => s.rss) + process.memoryUsage().rss,
+        bytesSent: sum((s) => s.bytesSent),
         loopDelayMs: {
           p50: Math.max(0, ...all.map((s) => s.loopDelayMs.p50)),
           p99: Math.max(0, ...all.map((s) => s.loopDelayMs.p99))
         },
         dht: distinctDhtSettings(all.flatMap((s) => s.dht)),
         publishes: {
-          total: all.reduce((a, b) => a + b.publishes.total, 0),
-          active: all.reduce((a, b) => a + b.publishes.active, 0),
-          recent: all.reduce((a, b) => a + b.publishes.recent, 0)
+          total: sum((s) => s.publishes.total),
+          active: sum((s) => s.publishes.active),
+          recent: sum((s) => s.publishes.recent)
         },
-        cpuS: all.reduce((a, b) => a + b.cpuS, 0) + cpuSeconds()
+        cpuS: sum((s) => s.cpuS) + cpuSeconds()
       }
     },
     async stopAll() {

@@ -126,7 +126,8 @@ describe('sim: runs with real nodes', function () {
     })
     const own = process.cpuUsage()
     const r = await runSimulation({ scenario })
-    const ownS = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1e6
+    const ownUsage = process.cpuUsage(own)
+    const ownS = (ownUsage.user + ownUsage.system) / 1e6
     assert.deepEqual(r.summary.dht, { alpha: 3, disjointPaths: 3, verifyNewContacts: false })
     assert.equal(r.summary.workers, 2)
     assert.equal(r.summary.transport, 'tcp')
