@@ -319,6 +319,65 @@ function connectionStats(): { mean: number; max: number; total: number } {
   return { mean: Math.round((total / nodes.length) * 10) / 10, max, total }
 }
 
+/**
+ * What the nodes' libp2p datastores hold, by key prefix (peer store, DHT records, ...): entries,
+ * the bytes of the values, and the bytes of the distinct ArrayBuffers behind them (a value that is
+ * a slice of a larger buffer keeps all of it alive).
+ */
+function datastoreStats(): Record<string, { entries: number; valueMB: number; bufferMB: number }> {
+  const by: Record<string, { entries: number; value: number; buffers: Set<ArrayBufferLike> }> = {}
+  for (const n of nodes) {
+    // biome-ignore lint/suspicious/noExplicitAny: investigation hook into MemoryDatastore's map
+    const data = (n.messenger.node as any).components.datastore.data as Map<string, Uint8Array> | undefined
+    for (const [key, value] of data ?? []) {
+      const prefix = `/${key.split('/')[1] ?? ''}`
+      const e = by[prefix] ?? { entries: 0, value: 0, buffers: new Set() }
+      by[prefix] = e
+      e.entries++
+      e.value += value.byteLength
+      e.buffers.add(value.buffer)
+    }
+  }
+  const mb = (x: number): number => Math.round((x / 2 ** 20) * 10) / 10
+  return Object.fromEntries(
+    Object.entries(by).map(([k, e]) => [
+      k,
+      { entries: e.entries, valueMB: mb(e.value), bufferMB: mb([...e.buffers].reduce((a, b) => a + b.byteLength, 0)) }
+    ])
+  )
+}
+
+/** The distinct ArrayBuffers behind the typed arrays reachable from `root` (own fields, a few levels deep). */
+function collectBuffers(root: unknown, into: Set<ArrayBufferLike>, depth = 4, seen = new Set<object>()): void {
+  if (root === null || typeof root !== 'object' || seen.has(root)) return
+  seen.add(root)
+  if (ArrayBuffer.isView(root)) {
+    into.add(root.buffer)
+    return
+  }
+  if (depth === 0) return
+  for (const value of Object.values(root)) collectBuffers(value, into, depth - 1, seen)
+}
+
+/** kad-dht routing-table contacts (PeerId, kadId) and the MB of the buffers behind their bytes. */
+function routingTableBuffers(): { contacts: number; bufferMB: number; peerIdMB: number } {
+  const buffers = new Set<ArrayBufferLike>()
+  const ofIds = new Set<ArrayBufferLike>()
+  let contacts = 0
+  for (const n of nodes) {
+    // biome-ignore lint/suspicious/noExplicitAny: investigation hook into kad-dht's k-bucket
+    const kb = (n.messenger.node.services.dht as any).routingTable.kb
+    for (const contact of kb.toIterable()) {
+      contacts++
+      collectBuffers(contact, buffers)
+      collectBuffers(contact.peerId, ofIds)
+    }
+  }
+  const mb = (set: Set<ArrayBufferLike>): number =>
+    Math.round(([...set].reduce((a, b) => a + b.byteLength, 0) / 2 ** 20) * 10) / 10
+  return { contacts, bufferMB: mb(buffers), peerIdMB: mb(ofIds) }
+}
+
 /** Peers in a node's kad-dht routing table. */
 function tableSize(n: SimNode): number {
   return (n.messenger.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
@@ -632,6 +691,8 @@ const result = {
   memoryMB: memoryBreakdown(),
   connectionsPerNode: conns,
   routingTable: rt,
+  datastore: datastoreStats(),
+  routingTableBuffers: routingTableBuffers(),
   closestHolding: placedStats,
   eventLoopDelayMs: { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6) },
   totalS: Math.round((performance.now() - t0) / 1000),
@@ -641,6 +702,9 @@ say(
   `rss ${result.rssMB.total} MB (${result.rssMB.perNode} MB per node over the ${result.rssMB.startMB} MB at start), heap ${result.memoryMB.heapUsed} of ${result.memoryMB.heapTotal} MB, external ${result.memoryMB.external} MB (ArrayBuffers ${result.memoryMB.arrayBuffers}); ` +
     `connections/node ${conns.mean} (max ${conns.max}); routing table mean ${rt.mean} min ${rt.min}; ` +
     `event loop delay p50 ${result.eventLoopDelayMs.p50} ms p99 ${result.eventLoopDelayMs.p99} ms`
+)
+say(
+  `datastores (entries, value MB, MB of the buffers behind them): ${JSON.stringify(result.datastore)}; routing tables ${JSON.stringify(result.routingTableBuffers)}`
 )
 if (JSON_ONLY) console.log(JSON.stringify(result))
 else console.log(`RESULT ${JSON.stringify(result)}`)

@@ -18,6 +18,7 @@ import type { RecordRules } from '../directory/index.ts'
 import { createRecordRules } from '../directory/index.ts'
 import { type NodeLimits, USER_LIMITS } from './limits.ts'
 import { noiseCrypto } from './noise-crypto.ts'
+import { ownPeerId } from './own-memory.ts'
 import { GuardedDatastore } from './record-guard.ts'
 import { type ConnectionTrimInit, startConnectionTrim } from './trim.ts'
 
@@ -234,6 +235,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
   if (init.dht?.verifyNewContacts === false) trustNewContacts(node.services.dht)
   refreshAnsweredContacts(node.services.dht)
+  ownContactIds(node.services.dht)
   if (init.start ?? true) await node.start()
 
   if (dialAtStart.length > 0) {
@@ -343,6 +345,20 @@ function refreshAnsweredContacts(dht: KadDHT): void {
     const now = Date.now()
     for (const contact of contacts) if (!evicted.has(contact)) contact.lastPing = now
   }
+}
+
+/**
+ * Routing-table contacts keep PeerIds over bytes of their own (`ownPeerId`): one decoded from a
+ * DHT reply or a handshake is a view into that message, and a contact can stay for hours.
+ */
+function ownContactIds(dht: KadDHT): void {
+  type Add = (peerId: PeerId, options?: unknown) => Promise<unknown>
+  const kb = (dht as unknown as { routingTable?: { kb?: { add?: Add } } }).routingTable?.kb
+  const add = kb?.add
+  if (kb === undefined || typeof add !== 'function') {
+    throw new Error('kad-dht has no routingTable.kb.add: cannot give contacts their own PeerIds')
+  }
+  kb.add = (peerId, options) => add.call(kb, ownPeerId(peerId), options)
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */

@@ -1,6 +1,6 @@
 /** The node factory: identity, protocols and the settings the network tests rely on. */
 import assert from 'node:assert/strict'
-import { type PeerDiscovery, peerDiscoverySymbol } from '@libp2p/interface'
+import { type PeerDiscovery, type PeerId, peerDiscoverySymbol } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DHT_PROTOCOL } from '../../src/constants.ts'
@@ -154,4 +154,41 @@ describe('createParleyNode', function () {
       )
     })
   }
+
+  it('routing-table contacts hold PeerIds over bytes of their own, not views of the message they came in', async () => {
+    const known = await startNode()
+    const other = await startNode({ bootstrap: known.addrs })
+    nodes.push(known, other)
+    const asker = await startNode({ bootstrap: known.addrs, dht: { verifyNewContacts: false } })
+    nodes.push(asker)
+    type Contact = { peerId: PeerId }
+    const contacts = (t: TestNode): Contact[] => [
+      ...(
+        t.node.services.dht as unknown as { routingTable: { kb: { toIterable(): Iterable<Contact> } } }
+      ).routingTable.kb.toIterable()
+    ]
+    for (let i = 0; i < 100 && !contacts(asker).some((c) => c.peerId.toString() === other.peerId); i++) {
+      for await (const _ of asker.node.services.dht.getClosestPeers(
+        peerIdFromString(other.peerId).toMultihash().bytes,
+        {
+          signal: AbortSignal.timeout(10_000)
+        }
+      )) {
+      }
+      await sleep(100)
+    }
+    const tabled = contacts(asker)
+    const ids = tabled.map((c) => c.peerId.toString())
+    assert.ok(ids.includes(known.peerId) && ids.includes(other.peerId), `tabled: ${ids.join(', ')}`)
+    for (const { peerId } of tabled) {
+      const multihash = peerId.toMultihash()
+      // an Ed25519 PeerId is a 38-byte identity multihash; a view into a frame sits in a larger buffer
+      for (const bytes of [multihash.bytes, multihash.digest, peerId.publicKey!.raw]) {
+        assert.ok(
+          bytes.buffer.byteLength <= 38,
+          `${peerId}: ${bytes.byteLength} bytes in a ${bytes.buffer.byteLength}-byte buffer`
+        )
+      }
+    }
+  })
 })
