@@ -45,7 +45,8 @@
  * Investigation hooks (environment): BENCH_TRACE=MS prints, every MS, who opened connections and
  * how many DHT requests of each kind were sent and failed; BENCH_TRACE_DEPTH=K keeps K stack frames
  * per dial; BENCH_PROFILE_IDLE=FILE and BENCH_PROFILE_LOOKUPS=FILE write CPU profiles of 20 idle
- * seconds after formation and of the lookup phase.
+ * seconds after formation and of the lookup phase; BENCH_HEAP_SNAPSHOT=FILE writes a heap snapshot at
+ * the end (what keeps memory alive).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, totalmem } from 'node:os'
@@ -706,6 +707,10 @@ say(
 say(
   `datastores (entries, value MB, MB of the buffers behind them): ${JSON.stringify(result.datastore)}; routing tables ${JSON.stringify(result.routingTableBuffers)}`
 )
+if (process.env.BENCH_HEAP_SNAPSHOT !== undefined) {
+  const { writeHeapSnapshot } = await import('node:v8')
+  say(`heap snapshot: ${writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`)
+}
 if (JSON_ONLY) console.log(JSON.stringify(result))
 else console.log(`RESULT ${JSON.stringify(result)}`)
 

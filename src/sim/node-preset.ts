@@ -85,11 +85,18 @@ export const SEED_MAX_CONNECTIONS = 50_000
  *   and with hundreds of nodes per process the garbage it leaves between collections was most of
  *   the RSS: 100 nodes ended with 98 MB of live heap in 489 MB (6.68 MB RSS per node); with the
  *   cap, 96 MB in 291 MB (4.33 MB per node), for about a fifth more CPU while forming.
+ * - Node's Buffer pool hands out small `Buffer.allocUnsafe` slices of 64 KiB slabs (Node 24's
+ *   default), and one slice that stays (a PeerId's digest, a multiaddr's bytes, held by a
+ *   connection for its life) keeps its whole slab alive. 8 KiB slabs keep an eighth as much.
  */
 export function tuneSimulationProcess(): void {
   if (process.env.DEBUG === undefined) Error.stackTraceLimit = 0
   setFlagsFromString(`--heap-growing-percent=${SIMULATION_HEAP_GROWING_PERCENT}`)
+  Buffer.poolSize = SIMULATION_BUFFER_POOL_SIZE
 }
+
+/** The size of the slabs Node's Buffer pool carves small buffers from, in a simulation process (see tuneSimulationProcess). */
+export const SIMULATION_BUFFER_POOL_SIZE = 8 * 1024
 
 /** How far V8 may grow the old generation past its live size, in percent (see tuneSimulationProcess). */
 export const SIMULATION_HEAP_GROWING_PERCENT = 50
