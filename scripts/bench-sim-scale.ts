@@ -39,6 +39,8 @@
  *     first message between the pair (includes the lookup and the dial); warm = the second one,
  *     sent once all cold ones are done.
  *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
+ *     Also what the nodes' datastores (peer store, DHT records) and routing tables hold, and the MB
+ *     of the buffers behind their bytes: a value that is a view into a larger buffer keeps all of it.
  * CPU time (user+sys of this process) is printed next to wall time: the machine is shared, so the
  * CPU seconds are the steadier figure.
  *
