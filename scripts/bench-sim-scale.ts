@@ -173,7 +173,9 @@ function nodeInit(i: number, bootstrap: string[]): Omit<MessengerInit, 'identity
   for (const [path, value] of OVERRIDES) setPath(preset as Record<string, unknown>, path, value)
   // the seeds are every joiner's first contact: the simulator lifts their connection limit too
   const options = i < SEEDS ? seedNodeOptions(preset) : preset
-  return { ...options, listen, bootstrap }
+  // on TCP every node dials from 127.0.0.1, which the per-IP inbound limit would take for a flood (as parley sim does)
+  const allow = TRANSPORT === 'tcp' ? { allow: ['/ip4/127.0.0.1/ipcidr/32'] } : {}
+  return { ...options, ...allow, listen, bootstrap }
 }
 
 /** `--set a.b=value`: numbers, true/false and JSON are parsed, anything else stays a string. */
