@@ -9,7 +9,8 @@ function ownsBuffer(bytes: Uint8Array): boolean {
 
 /**
  * `bytes`, in an ArrayBuffer of its own. What a node keeps for long often arrives as a slice: a
- * protobuf of one of Node's 8 KiB Buffer pool slabs, a field of the network frame it came in.
+ * protobuf in one of Node's Buffer-pool slabs (64 KiB on Node 24), a field of the network frame it
+ * came in.
  * Kept as it is, a slice keeps the whole buffer alive. A copy, and not `slice()`, which on a Node
  * Buffer is another view of the same memory.
  */
@@ -25,11 +26,11 @@ export function ownBuffer(bytes: Uint8Array): Uint8Array {
  */
 export function ownPeerId(peerId: PeerId): PeerId {
   const multihash = peerId.toMultihash()
-  // a multihash's digest and bytes may be views of different buffers: each must be its own
-  const own =
-    ownsBuffer(multihash.bytes) &&
-    multihash.digest.buffer === multihash.bytes.buffer &&
-    (peerId.publicKey === undefined || ownsBuffer(peerId.publicKey.raw))
+  // the digest and the public key may be views of other buffers than the multihash's bytes:
+  // each must be the bytes' own buffer or one of its own
+  const ownBytes = ownsBuffer(multihash.bytes)
+  const small = (b: Uint8Array): boolean => b.buffer === multihash.bytes.buffer || ownsBuffer(b)
+  const own = ownBytes && small(multihash.digest) && (peerId.publicKey === undefined || small(peerId.publicKey.raw))
   if (own) return peerId
   return peerIdFromMultihash(Digest.decode(new Uint8Array(multihash.bytes)))
 }
