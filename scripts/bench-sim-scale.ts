@@ -324,18 +324,23 @@ function connectionStats(): { mean: number; max: number; total: number } {
   return { mean: Math.round((total / nodes.length) * 10) / 10, max, total }
 }
 
+/** MB of the distinct ArrayBuffers in `buffers`, to a tenth. */
+function buffersMB(buffers: Set<ArrayBufferLike>): number {
+  let bytes = 0
+  for (const b of buffers) bytes += b.byteLength
+  return Math.round((bytes / 2 ** 20) * 10) / 10
+}
+
 /**
  * What the nodes' libp2p datastores hold, by key prefix (peer store, DHT records, ...): entries,
  * the bytes of the values, and the bytes of the distinct ArrayBuffers behind them (a value that is
  * a slice of a larger buffer keeps all of it alive).
  */
-function datastoreStats(): Record<string, { entries: number; valueMB: number; bufferMB: number }> {
+async function datastoreStats(): Promise<Record<string, { entries: number; valueMB: number; bufferMB: number }>> {
   const by: Record<string, { entries: number; value: number; buffers: Set<ArrayBufferLike> }> = {}
   for (const n of nodes) {
-    // biome-ignore lint/suspicious/noExplicitAny: investigation hook into MemoryDatastore's map
-    const data = (n.messenger.node as any).components.datastore.data as Map<string, Uint8Array> | undefined
-    for (const [key, value] of data ?? []) {
-      const prefix = `/${key.split('/')[1] ?? ''}`
+    for await (const { key, value } of datastoreOf(n.messenger).query({})) {
+      const prefix = `/${key.toString().split('/')[1] ?? ''}`
       const e = by[prefix] ?? { entries: 0, value: 0, buffers: new Set() }
       by[prefix] = e
       e.entries++
@@ -343,11 +348,10 @@ function datastoreStats(): Record<string, { entries: number; valueMB: number; bu
       e.buffers.add(value.buffer)
     }
   }
-  const mb = (x: number): number => Math.round((x / 2 ** 20) * 10) / 10
   return Object.fromEntries(
     Object.entries(by).map(([k, e]) => [
       k,
-      { entries: e.entries, valueMB: mb(e.value), bufferMB: mb([...e.buffers].reduce((a, b) => a + b.byteLength, 0)) }
+      { entries: e.entries, valueMB: Math.round((e.value / 2 ** 20) * 10) / 10, bufferMB: buffersMB(e.buffers) }
     ])
   )
 }
@@ -378,9 +382,7 @@ function routingTableBuffers(): { contacts: number; bufferMB: number; peerIdMB: 
       collectBuffers(contact.peerId, ofIds)
     }
   }
-  const mb = (set: Set<ArrayBufferLike>): number =>
-    Math.round(([...set].reduce((a, b) => a + b.byteLength, 0) / 2 ** 20) * 10) / 10
-  return { contacts, bufferMB: mb(buffers), peerIdMB: mb(ofIds) }
+  return { contacts, bufferMB: buffersMB(buffers), peerIdMB: buffersMB(ofIds) }
 }
 
 /** Peers in a node's kad-dht routing table. */
@@ -696,7 +698,7 @@ const result = {
   memoryMB: memoryBreakdown(),
   connectionsPerNode: conns,
   routingTable: rt,
-  datastore: datastoreStats(),
+  datastore: await datastoreStats(),
   routingTableBuffers: routingTableBuffers(),
   closestHolding: placedStats,
   eventLoopDelayMs: { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6) },

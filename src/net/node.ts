@@ -348,17 +348,22 @@ function refreshAnsweredContacts(dht: KadDHT): void {
 }
 
 /**
- * Routing-table contacts keep PeerIds over bytes of their own (`ownPeerId`): one decoded from a
- * DHT reply or a handshake is a view into that message, and a contact can stay for hours.
+ * A routing-table contact keeps a PeerId over bytes of its own (`ownPeerId`): one decoded from a
+ * DHT reply or a handshake is a view into that message, and a contact can stay for hours. Done as
+ * a contact enters a bucket (kad-dht's `onAdd`, right after the push), not at every `add`: kad-dht
+ * offers the table every peer each DHT reply names, and most are there already or turned away.
  */
 function ownContactIds(dht: KadDHT): void {
-  type Add = (peerId: PeerId, options?: unknown) => Promise<unknown>
-  const kb = (dht as unknown as { routingTable?: { kb?: { add?: Add } } }).routingTable?.kb
-  const add = kb?.add
-  if (kb === undefined || typeof add !== 'function') {
-    throw new Error('kad-dht has no routingTable.kb.add: cannot give contacts their own PeerIds')
+  type OnAdd = (contact: { peerId: PeerId }, ...rest: unknown[]) => Promise<void>
+  const kb = (dht as unknown as { routingTable?: { kb?: { onAdd?: OnAdd } } }).routingTable?.kb
+  const onAdd = kb?.onAdd
+  if (kb === undefined || typeof onAdd !== 'function') {
+    throw new Error('kad-dht has no routingTable.kb.onAdd: cannot give contacts their own PeerIds')
   }
-  kb.add = (peerId, options) => add.call(kb, ownPeerId(peerId), options)
+  kb.onAdd = (contact, ...rest) => {
+    contact.peerId = ownPeerId(contact.peerId)
+    return onAdd(contact, ...rest)
+  }
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */

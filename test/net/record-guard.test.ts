@@ -6,7 +6,6 @@ import assert from 'node:assert/strict'
 import { Libp2pRecord } from '@libp2p/record'
 import { Key } from 'interface-datastore'
 import { createRecordRules } from '../../src/directory/index.ts'
-import { ownBuffer } from '../../src/net/own-memory.ts'
 import { GuardedDatastore } from '../../src/net/record-guard.ts'
 
 /** `bytes` copied into the middle of a larger buffer, as a value sliced from a pool slab or a frame arrives. */
@@ -50,17 +49,5 @@ describe('GuardedDatastore: stored values own their memory', () => {
     const own = new Uint8Array([4, 5, 6])
     await store.put(peerKey, own)
     assert.equal(await store.get(peerKey), own)
-  })
-
-  it('ownBuffer copies a Buffer view (whose slice() would share memory) and an offset view', () => {
-    const slab = Buffer.from([0, 1, 2, 3, 4, 5])
-    for (const view of [slab.subarray(1, 4), new Uint8Array(slab.buffer, slab.byteOffset + 2, 2)]) {
-      const owned = ownBuffer(view)
-      assert.deepEqual(new Uint8Array(owned), new Uint8Array(view))
-      assert.equal(owned.byteOffset, 0)
-      assert.equal(owned.buffer.byteLength, view.byteLength)
-    }
-    const whole = new Uint8Array(4)
-    assert.equal(ownBuffer(whole), whole)
   })
 })
