@@ -210,6 +210,14 @@ export function createDirectory(init: DirectoryInit): Directory {
   /** Puts running now (`publish()` may be called beside the scheduled ones). */
   let putsRunning = 0
 
+  /**
+   * What a profile says, to tell whether it changed: the content and the current encryption key,
+   * which the record takes from the identity (a rotated key must be published, not wait for the
+   * next scheduled republish while senders seal to the retired one).
+   */
+  const contentOf = (content: ProfileContent): string =>
+    JSON.stringify([content, Buffer.from(init.identity.currentEncryptionKey().id).toString('hex')])
+
   const remember = (p: VerifiedProfile): void => {
     const current = memory.get(p.peerId)
     if (current !== undefined && current.seq > p.seq) return
@@ -303,7 +311,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     const seq = init.nextSeq()
     const expiresAt = issuedAt + ttlMs
     const content = init.content()
-    publishedContent = JSON.stringify(content)
+    publishedContent = contentOf(content)
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
     let acks = 0
@@ -414,7 +422,7 @@ export function createDirectory(init: DirectoryInit): Directory {
     changed() {
       // a node's addresses are announced more than once as it starts: a profile that reads the
       // same as the one being (or last) published needs no second put to K peers
-      if (publishedContent !== undefined && publishedContent === JSON.stringify(init.content())) return
+      if (publishedContent !== undefined && publishedContent === contentOf(init.content())) return
       schedule(500, false)
     },
     connected() {

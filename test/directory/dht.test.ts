@@ -189,9 +189,10 @@ describe('directory over a 10-node DHT on loopback', function () {
     const publisher = honest[5]!
     let name = 'before'
     let seq = 0
+    const identity = createIdentity({ seed: publisher.seed })
     const directory = createDirectory({
       dht: publisher.node.services.dht,
-      identity: createIdentity({ seed: publisher.seed }),
+      identity,
       content: () => ({ addresses: publisher.node.getMultiaddrs().map((ma) => ma.toString()), name }),
       nextSeq: () => ++seq
     })
@@ -208,6 +209,14 @@ describe('directory over a 10-node DHT on loopback', function () {
       await waitFor(() => directory.lastPublish?.seq === 2, 'the republish after a change', { timeoutMs: 30_000 })
       const { directory: readerDir } = nodeDirectory(honest[2]!)
       assert.equal((await readerDir.resolve(publisher.peerId, { fresh: true }))?.name, 'after')
+      // a rotated encryption key is a change too, though the content reads the same
+      const rotated = identity.rotateEncryptionKey()
+      directory.changed()
+      await waitFor(() => directory.lastPublish?.seq === 3, 'the republish after a rotation', { timeoutMs: 30_000 })
+      assert.deepEqual(directory.own?.encryptionKey.publicKey, rotated.publicKey)
+      directory.changed()
+      await sleep(1_500)
+      assert.equal(seq, 3, 'published again with nothing changed')
     } finally {
       directory.stop()
     }
