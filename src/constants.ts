@@ -129,3 +129,5 @@ export const MAX_ATTESTATION_BUNDLE_BYTES = 4096
 export const MAX_STATUS_RECORD_BYTES = 128 * 1024
 /** The attestation exchange: a peer asks, a business node answers with its bundle. */
 export const ATTEST_PROTOCOL = '/parley/attest/1.0.0'
+/** The profile exchange: a peer asks, a node answers with the profile record it last published. */
+export const PROFILE_PROTOCOL = '/parley/profile/1.0.0'

@@ -57,6 +57,21 @@ export interface ResolveOptions {
    * its keys are not to be used, since a peer that missed a republish serves an older record.
    */
   onFirstRecord?(profile: VerifiedProfile): void
+  /**
+   * Ask the peer itself for its record: at once if `now` (a connection to it is open), else on the
+   * lookup's first record, whose addresses let `ask` reach it. A node is the one authority on its
+   * newest profile, so a valid answer ends this resolve without waiting for the lookup to settle
+   * (the lookup runs on for anyone else waiting on it). No answer, or a bad one: the lookup decides.
+   */
+  askPeer?: AskPeer
+}
+
+/** How a resolve asks a peer for its own record (ResolveOptions.askPeer). */
+export interface AskPeer {
+  /** A connection to the peer is open: ask before any lookup. */
+  now: boolean
+  /** The peer's record as it answers (verified by the directory), or undefined if it has none. */
+  ask(first: VerifiedProfile | undefined, signal: AbortSignal): Promise<Uint8Array | undefined>
 }
 
 export interface DirectoryInit {
@@ -179,6 +194,34 @@ function notify(listener: (p: VerifiedProfile) => void, first: VerifiedProfile):
   }
 }
 
+/**
+ * The first of two answers that is a profile; undefined if neither is. A rejection counts as no
+ * profile unless both fail, so a lookup that throws still loses to a peer that answered.
+ */
+function firstFound(
+  a: Promise<VerifiedProfile | undefined>,
+  b: Promise<VerifiedProfile | undefined>
+): Promise<VerifiedProfile | undefined> {
+  return new Promise((resolve, reject) => {
+    let pending = 2
+    let failure: unknown
+    const none = (): void => {
+      if (--pending > 0) return
+      if (failure !== undefined) reject(failure)
+      else resolve(undefined)
+    }
+    for (const p of [a, b]) {
+      p.then(
+        (found) => (found !== undefined ? resolve(found) : none()),
+        (err: unknown) => {
+          failure = err
+          none()
+        }
+      )
+    }
+  })
+}
+
 /** Publishing this node's profile and resolving others'. */
 export function createDirectory(init: DirectoryInit): Directory {
   const ttlMs = init.ttlMs ?? DEFAULT_PROFILE_TTL_MS
@@ -244,6 +287,30 @@ export function createDirectory(init: DirectoryInit): Directory {
       return undefined
     }
     return p
+  }
+
+  /** Ask a peer for its own record (ResolveOptions.askPeer); undefined unless it gave a valid one. */
+  const askPeer = async (
+    peerId: string,
+    first: VerifiedProfile | undefined,
+    ask: AskPeer,
+    signal: AbortSignal
+  ): Promise<VerifiedProfile | undefined> => {
+    try {
+      const bytes = await ask.ask(first, signal)
+      if (bytes === undefined) return undefined
+      const p = verifyProfileRecord(bytes, { expectedPeer: peerIdToBytes(peerId), now: now() })
+      // its own record is never older than a copy it published: an answer that is has lost its state
+      if (first !== undefined && p.seq < first.seq) {
+        log('%s answered with profile seq %d, older than seq %d in the DHT', peerId, p.seq, first.seq)
+        return undefined
+      }
+      remember(p)
+      return p
+    } catch (err) {
+      log('asking %s for its profile failed: %s', peerId, (err as Error).message)
+      return undefined
+    }
   }
 
   const lookup = async (
@@ -385,6 +452,11 @@ export function createDirectory(init: DirectoryInit): Directory {
         const hit = cached(peerId)
         if (hit !== undefined) return hit
       }
+      const ask = options.askPeer
+      if (ask?.now === true) {
+        const own = await askPeer(peerId, undefined, ask, options.signal ?? AbortSignal.timeout(lookupTimeoutMs))
+        if (own !== undefined) return own
+      }
       let l = inflight.get(peerId)
       if (l === undefined) {
         const listeners: Lookup['listeners'] = []
@@ -398,14 +470,46 @@ export function createDirectory(init: DirectoryInit): Directory {
         inflight.set(peerId, shared)
         l = shared
       }
-      if (options.onFirstRecord !== undefined) {
-        if (l.first !== undefined) notify(options.onFirstRecord, l.first)
-        else l.listeners.push(options.onFirstRecord)
+      const lookupDone = l
+      const listen = (listener: (first: VerifiedProfile) => void): void => {
+        if (lookupDone.first !== undefined) notify(listener, lookupDone.first)
+        else lookupDone.listeners.push(listener)
       }
-      const { profile, stats } = await l.result
-      options.onLookup?.(stats)
-      if (profile !== undefined) remember(profile)
-      return profile ?? cached(peerId)
+      if (options.onFirstRecord !== undefined) listen(options.onFirstRecord)
+      const settled = l.result.then(({ profile, stats }) => {
+        options.onLookup?.(stats)
+        if (profile !== undefined) remember(profile)
+        return profile ?? cached(peerId)
+      })
+      if (ask === undefined || ask.now) return settled
+      // The peer's own answer, asked on the first record, ends the resolve when it comes. If the
+      // lookup settles first (a quorum of holders answered at once), the peer still has settleMs
+      // to answer: holders may all serve a record it has since replaced.
+      const signal = options.signal ?? AbortSignal.timeout(lookupTimeoutMs)
+      let asked = false
+      const fromPeer = new Promise<VerifiedProfile | undefined>((resolve) => {
+        listen((first) => {
+          asked = true
+          void askPeer(peerId, first, ask, signal).then(resolve)
+        })
+        void l.result.then(
+          () => asked || resolve(undefined),
+          () => asked || resolve(undefined)
+        )
+      })
+      const settledOrPeer = settled.then(async (found) => {
+        if (!asked) return found
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), settleMs)
+        })
+        try {
+          return (await Promise.race([fromPeer, late])) ?? found
+        } finally {
+          clearTimeout(timer)
+        }
+      })
+      return firstFound(fromPeer, settledOrPeer)
     },
     cached,
     invalidate(peerId) {

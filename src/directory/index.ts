@@ -1,6 +1,7 @@
 /** Signed profile records in the DHT: format, validation, selection, publishing and lookup. */
 
 export type {
+  AskPeer,
   DhtEvent,
   DhtLike,
   Directory,

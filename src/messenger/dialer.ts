@@ -3,9 +3,9 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MSG_PROTOCOL } from '../constants.ts'
-import type { Directory, VerifiedProfile } from '../directory/index.ts'
+import type { AskPeer, Directory, VerifiedProfile } from '../directory/index.ts'
 import { errorMessage, PeerUnreachableError } from '../errors.ts'
-import type { ParleyLibp2p } from '../net/index.ts'
+import { fetchProfile, type ParleyLibp2p } from '../net/index.ts'
 
 const log = logger('parley:messenger:dialer')
 
@@ -38,6 +38,20 @@ export function connectAhead(node: ParleyLibp2p, profile: VerifiedProfile, signa
   rememberAddresses(node, profile)
     .then(() => node.dial(id, { signal }))
     .catch((err: Error) => log('connecting ahead to %s failed: %s', profile.peerId, err.message))
+}
+
+/**
+ * How a resolve asks a recipient for its own profile (the directory's askPeer): over the open
+ * connection if there is one, else at the addresses of the lookup's first record.
+ */
+export function askPeerFor(node: ParleyLibp2p, peerId: string): AskPeer {
+  return {
+    now: node.getConnections(peerIdFromString(peerId)).length > 0,
+    async ask(first, signal) {
+      if (first !== undefined) await rememberAddresses(node, first)
+      return fetchProfile(node, peerId, signal)
+    }
+  }
 }
 
 /**

@@ -27,7 +27,8 @@ import {
   type ParleyLibp2p,
   type ParleyNodeInit,
   serveAttestation,
-  serveMessages
+  serveMessages,
+  serveProfile
 } from '../net/index.ts'
 import {
   createTrust,
@@ -38,7 +39,7 @@ import {
 } from '../registry/index.ts'
 import type { Contact, Conversation, ListMessagesOptions, OutgoingMessage, Store } from '../store/index.ts'
 import type { BackoffPolicy } from './backoff.ts'
-import { connectAhead, createDialer } from './dialer.ts'
+import { askPeerFor, connectAhead, createDialer } from './dialer.ts'
 import type { MessengerEvents } from './events.ts'
 import { createInbox, type Inbox } from './inbox.ts'
 import { createOutboxWorker, type OutboxWorker } from './outbox.ts'
@@ -87,6 +88,14 @@ export interface MessengerInit {
    * Off only to measure what it saves. @default true
    */
   connectAhead?: boolean
+  /**
+   * On a first message (and when sealing one queued for a recipient not found before), ask the
+   * recipient itself for its profile on /parley/profile/1.0.0: over an open connection at once,
+   * else at the addresses of the lookup's first record (which connects ahead). Its own record is
+   * its newest, so the message is sealed without waiting for the lookup to settle; if it does not
+   * answer, the lookup decides as before. Off only to measure what it saves. @default true
+   */
+  askRecipient?: boolean
   /** Profile lifetime. @default 24 h */
   profileTtlMs?: number
   backoff?: BackoffPolicy
@@ -248,7 +257,11 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     async sealPending(entry) {
       const message = store.getMessage(entry.messageId)
       if (message === undefined) return undefined
-      const profile = await directory.resolve(entry.recipient, { fresh: true, signal: AbortSignal.timeout(15_000) })
+      const profile = await directory.resolve(entry.recipient, {
+        fresh: true,
+        signal: AbortSignal.timeout(15_000),
+        ...(init.askRecipient !== false ? { askPeer: askPeerFor(node, entry.recipient) } : {})
+      })
       if (profile === undefined) return undefined
       return seal({
         sender: identity,
@@ -383,6 +396,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     statusTimer.unref()
   }
   let stopAttest: (() => Promise<void>) | undefined
+  let stopProfile: (() => Promise<void>) | undefined
 
   let server: MessageServer | undefined
   let started = false
@@ -433,10 +447,13 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       const signal = options.signal ?? AbortSignal.timeout(init.resolveTimeoutMs ?? 5_000)
       profile = await directory.resolve(to, {
         signal,
-        // a first message: dial while the lookup waits for fresher records, not after it
-        ...(init.connectAhead !== false
-          ? { onFirstRecord: (first: VerifiedProfile) => connectAhead(node, first, signal) }
-          : {})
+        // a first message: ask the recipient itself, reached at the lookup's first record; or at
+        // least dial while the lookup waits for fresher records, not after it
+        ...(init.askRecipient !== false
+          ? { askPeer: askPeerFor(node, to) }
+          : init.connectAhead !== false
+            ? { onFirstRecord: (first: VerifiedProfile) => connectAhead(node, first, signal) }
+            : {})
       })
     } catch {
       profile = undefined
@@ -490,6 +507,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
         ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {})
       })
       stopAttest = await serveAttestation(node, () => attestation)
+      stopProfile = await serveProfile(node, () => directory.own?.bytes)
       node.addEventListener('peer:connect', onConnect)
       node.addEventListener('self:peer:update', onAddresses)
       started = true
@@ -508,6 +526,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       directory.stop()
       clearTimeout(statusTimer)
       await stopAttest?.()
+      await stopProfile?.()
       await outbox.stop()
       client.closeAll()
       await server?.stop()

@@ -18,6 +18,7 @@ export { distanceFraction, estimateNetworkSize, kadId, networkSizeOf } from './n
 export type { DhtSettings, DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
 export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger } from './node.ts'
 export { noiseCrypto } from './noise-crypto.ts'
+export { fetchProfile, serveProfile } from './profile-protocol.ts'
 export type { RateLimiter, RateLimiterInit } from './rate-limit.ts'
 export { createRateLimiter } from './rate-limit.ts'
 export type { GuardedDatastoreInit } from './record-guard.ts'

@@ -261,6 +261,8 @@ export interface TestMessengerInit {
   backoff?: BackoffPolicy
   giveUpMs?: number
   limits?: NodeLimits
+  /** MessengerInit's, to measure or test the path without it. */
+  askRecipient?: boolean
 }
 
 /**
@@ -300,7 +302,8 @@ export function messengerFleet() {
           ...(init.bootstrap !== undefined ? { bootstrap: init.bootstrap } : {}),
           ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
           ...(init.backoff !== undefined ? { backoff: init.backoff } : {}),
-          ...(init.limits !== undefined ? { limits: init.limits } : {})
+          ...(init.limits !== undefined ? { limits: init.limits } : {}),
+          ...(init.askRecipient !== undefined ? { askRecipient: init.askRecipient } : {})
         })
         await messenger.start()
       } catch (err) {

@@ -1,6 +1,8 @@
 /**
  * A first message to a peer dials while the profile lookup still waits for fresher records
- * (connectAhead on the lookup's first record), instead of after it.
+ * (connectAhead on the lookup's first record), instead of after it. The sender here does not ask
+ * the recipient for its profile (askRecipient: false), the path this falls back to; asking
+ * dials ahead too (ask-recipient.test.ts).
  */
 import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -16,7 +18,10 @@ describe('connecting ahead of a first message', function () {
   beforeEach(async () => {
     fleet = messengerFleet()
     const boot = (await fleet.dhtNetwork(3))[0]!
-    ;[a, b] = await Promise.all([fleet.start({ bootstrap: boot.addrs }), fleet.start({ bootstrap: boot.addrs })])
+    ;[a, b] = await Promise.all([
+      fleet.start({ bootstrap: boot.addrs, askRecipient: false }),
+      fleet.start({ bootstrap: boot.addrs })
+    ])
     await Promise.all([goOnline(a), goOnline(b)])
   })
   afterEach(() => fleet.stopAll())

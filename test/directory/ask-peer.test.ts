@@ -1,0 +1,137 @@
+/**
+ * A resolve that may ask the peer itself (ResolveOptions.askPeer): a node is the authority on its
+ * newest profile, so its valid answer ends the resolve without waiting for the lookup to settle;
+ * anything else it says is ignored and the lookup decides. The DHT here is scripted: it hands out
+ * one record, then stays silent until the lookup gives up on it.
+ */
+import assert from 'node:assert/strict'
+import { type AskPeer, createDirectory, createProfileRecord, type VerifiedProfile } from '../../src/directory/index.ts'
+import { createIdentity, type Identity } from '../../src/identity/index.ts'
+
+const HOUR = 3_600_000
+
+function profileOf(identity: Identity, seq: number, expiresAt = Date.now() + HOUR): Uint8Array {
+  return createProfileRecord(identity, { addresses: [], name: `seq ${seq}` }, { seq, issuedAt: Date.now(), expiresAt })
+}
+
+describe('directory: asking the peer itself', () => {
+  const bob = createIdentity()
+  let gets: number
+  let stop: AbortController
+
+  beforeEach(() => {
+    stop = new AbortController()
+  })
+  afterEach(() => stop.abort())
+
+  /** A reader whose DHT hands out `records` (none: a miss), then waits until the lookup ends. */
+  const reader = (records: Uint8Array[], settleMs: number) => {
+    gets = 0
+    return createDirectory({
+      dht: {
+        put: async function* () {},
+        get: async function* (_key, options) {
+          gets++
+          for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
+          if (records.length === 0) return
+          const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+        }
+      },
+      identity: createIdentity(),
+      content: () => ({ addresses: [] }),
+      nextSeq: () => 1,
+      settleMs
+    })
+  }
+
+  /** An AskPeer that answers `answer` and notes what it was handed. */
+  const asking = (answer: () => Promise<Uint8Array | undefined>, now = false) => {
+    const handed: Array<VerifiedProfile | undefined> = []
+    const ask: AskPeer = {
+      now,
+      async ask(first) {
+        handed.push(first)
+        return answer()
+      }
+    }
+    return { ask, handed }
+  }
+
+  it('takes the peer`s answer on the first record, newer than the DHT`s, without waiting for the lookup to settle', async () => {
+    const directory = reader([profileOf(bob, 3)], 5_000)
+    const { ask, handed } = asking(async () => profileOf(bob, 5))
+    const started = performance.now()
+    const found = await directory.resolve(bob.peerId, { askPeer: ask, signal: stop.signal })
+    const ms = performance.now() - started
+    assert.equal(found?.seq, 5)
+    assert.equal(handed.length, 1)
+    assert.equal(handed[0]?.seq, 3, 'asked with the first record, whose addresses reach the peer')
+    assert.ok(ms < 2_500, `resolved after ${ms.toFixed(0)} ms: it waited for the 5-s settle`)
+    assert.equal(directory.cached(bob.peerId)?.seq, 5, 'the answer is cached')
+
+    // without askPeer, the same lookup settles on the DHT's record when its 5 s are up
+    const plain = reader([profileOf(bob, 3)], 300)
+    assert.equal((await plain.resolve(bob.peerId, { signal: stop.signal }))?.seq, 3)
+  })
+
+  it('asks a connected peer before any lookup, and looks up when it does not answer', async () => {
+    const directory = reader([profileOf(bob, 3)], 50)
+    const answered = asking(async () => profileOf(bob, 4), true)
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: answered.ask }))?.seq, 4)
+    assert.equal(gets, 0, 'no DHT query')
+    assert.deepEqual(answered.handed, [undefined])
+
+    const failing = asking(async () => {
+      throw new Error('stream reset')
+    }, true)
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: failing.ask, fresh: true }))?.seq, 3)
+    assert.equal(gets, 1)
+    assert.equal(failing.handed.length, 1, 'asked once, not again on the first record')
+  })
+
+  it('ignores an answer that is not the peer`s valid, current profile, and the lookup decides', async () => {
+    const mallory = createIdentity()
+    const bad: Array<[string, () => Promise<Uint8Array | undefined>]> = [
+      ['another peer`s genuine profile', async () => profileOf(mallory, 9)],
+      ['an expired profile', async () => profileOf(bob, 9, Date.now() - 1)],
+      ['bytes that are no record', async () => new Uint8Array([1, 2, 3])],
+      ['a profile older than the DHT`s', async () => profileOf(bob, 2)],
+      ['no profile', async () => undefined],
+      [
+        'a failure',
+        async () => {
+          throw new Error('protocol not supported')
+        }
+      ]
+    ]
+    for (const [what, answer] of bad) {
+      const directory = reader([profileOf(bob, 3)], 50)
+      const { ask, handed } = asking(answer)
+      const found = await directory.resolve(bob.peerId, { askPeer: ask })
+      assert.equal(found?.seq, 3, what)
+      assert.equal(found?.peerId, bob.peerId, what)
+      assert.equal(handed.length, 1, what)
+    }
+  })
+
+  it('gives the peer settleMs to answer after a quorum of holders settled the lookup at once', async () => {
+    // three holders of the same old record: the lookup has its quorum with the first answers
+    const directory = reader([profileOf(bob, 3), profileOf(bob, 3), profileOf(bob, 3)], 1_000)
+    const { ask } = asking(() => new Promise((resolve) => setTimeout(() => resolve(profileOf(bob, 5)), 100)))
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
+  })
+
+  it('does not wait for a peer slower than the lookup, and asks nobody when the lookup finds nothing', async () => {
+    const directory = reader([profileOf(bob, 3)], 50)
+    const slow = asking(() => new Promise((resolve) => setTimeout(() => resolve(profileOf(bob, 7)), 3_000)))
+    const started = performance.now()
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: slow.ask }))?.seq, 3)
+    assert.ok(performance.now() - started < 2_000, 'waited for the slow peer')
+
+    const missing = reader([], 50)
+    const never = asking(async () => profileOf(bob, 1))
+    assert.equal(await missing.resolve(bob.peerId, { askPeer: never.ask }), undefined)
+    assert.equal(never.handed.length, 0)
+  })
+})

@@ -1,0 +1,106 @@
+/**
+ * A first message asks the recipient itself for its profile (/parley/profile/1.0.0): over an open
+ * connection at once, else at the addresses of the lookup's first record. The recipient is the one
+ * authority on its newest profile, so the message is sealed to the key it holds now, even while the
+ * DHT still serves an older record, and without waiting for the lookup to settle. Real messengers
+ * on loopback TCP, with a real DHT.
+ */
+import assert from 'node:assert/strict'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { PROFILE_PROTOCOL } from '../../src/constants.ts'
+import { profileKey } from '../../src/directory/index.ts'
+import { goOnline, type MessengerFleet, messengerFleet, sleep, type TestMessenger, waitFor } from '../helpers/p2p.ts'
+
+describe('asking the recipient for its profile', function () {
+  this.timeout(90_000)
+  let fleet: MessengerFleet
+  let a: TestMessenger
+  let b: TestMessenger
+  let c: TestMessenger
+
+  beforeEach(async () => {
+    fleet = messengerFleet()
+    const boot = (await fleet.dhtNetwork(3))[0]!
+    ;[a, b, c] = await Promise.all([
+      fleet.start({ bootstrap: boot.addrs }),
+      fleet.start({ bootstrap: boot.addrs }),
+      // c looks up as a sender without the question does
+      fleet.start({ bootstrap: boot.addrs, askRecipient: false })
+    ])
+    await Promise.all([goOnline(a), goOnline(b), goOnline(c)])
+  })
+  afterEach(() => fleet.stopAll())
+
+  const connected = (from: TestMessenger, to: TestMessenger): boolean =>
+    from.messenger.node.getConnections(peerIdFromString(to.peerId)).length > 0
+
+  /** Close from's connections to `to` and forget it, so only the code under test connects them. */
+  async function part(from: TestMessenger, to: TestMessenger): Promise<void> {
+    const id = peerIdFromString(to.peerId)
+    const peer = await from.messenger.node.peerStore.get(id)
+    const tags = Object.fromEntries([...peer.tags.keys()].map((name) => [name, undefined]))
+    await from.messenger.node.peerStore.merge(id, { tags })
+    await from.messenger.node.hangUp(id)
+    await waitFor(() => !connected(from, to), 'the two apart')
+    await from.messenger.node.peerStore.delete(id)
+    await sleep(300)
+    assert.equal(connected(from, to), false, 'connected again by someone else')
+  }
+
+  /** The DHT gets `t` makes for `peer`'s profile from now on (the calls pass through). */
+  function countLookups(t: TestMessenger, peer: TestMessenger): () => number {
+    const dht = t.messenger.node.services.dht
+    const get = dht.get.bind(dht)
+    const key = Buffer.from(profileKey(peer.peerId))
+    let n = 0
+    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
+      if (key.equals(k)) n++
+      return get(k, options)
+    }) as typeof dht.get
+    return () => n
+  }
+
+  it('seals a first message to the profile the recipient holds now, though the DHT serves an older one', async () => {
+    const old = b.messenger.directory.own
+    assert.ok(old !== undefined)
+    // from here on b's republishes reach no server, as in a partition: the DHT keeps `old`
+    const dht = b.messenger.node.services.dht
+    dht.put = async function* () {} as typeof dht.put
+    await b.messenger.rotateEncryptionKey()
+    await waitFor(() => (b.messenger.directory.own?.seq ?? 0) > old.seq, 'b`s newer profile')
+    const current = b.messenger.directory.own!
+    assert.notDeepEqual(current.encryptionKey, old.encryptionKey)
+
+    // a sender that does not ask settles on what the DHT has
+    assert.equal((await c.messenger.resolve(b.peerId))?.seq, old.seq)
+
+    if (connected(a, b)) await part(a, b)
+    assert.equal(a.messenger.directory.cached(b.peerId), undefined, 'b is already known to a')
+    const r = await a.messenger.sendText(b.peerId, 'sealed to your current key')
+    const resolved = a.messenger.directory.cached(b.peerId)
+    assert.equal(resolved?.seq, current.seq)
+    assert.deepEqual(resolved?.encryptionKey, current.encryptionKey)
+    await waitFor(() => b.messenger.messages({ peer: a.peerId }).some((m) => m.id === r.id), 'the message at b')
+  })
+
+  it('asks a recipient it is connected to, with no lookup at all', async () => {
+    await a.messenger.node.dial(peerIdFromString(b.peerId))
+    assert.equal(a.messenger.directory.cached(b.peerId), undefined)
+    const lookups = countLookups(a, b)
+    const r = await a.messenger.sendText(b.peerId, 'no lookup')
+    assert.equal(lookups(), 0)
+    assert.equal(a.messenger.directory.cached(b.peerId)?.seq, b.messenger.directory.own?.seq)
+    await waitFor(() => b.messenger.messages({ peer: a.peerId }).some((m) => m.id === r.id), 'the message at b')
+  })
+
+  it('falls back to the lookup when the recipient does not answer the question', async () => {
+    // a node without the protocol (an older version)
+    await b.messenger.node.unhandle(PROFILE_PROTOCOL)
+    await a.messenger.node.dial(peerIdFromString(b.peerId))
+    const lookups = countLookups(a, b)
+    const r = await a.messenger.sendText(b.peerId, 'found in the DHT')
+    assert.ok(lookups() >= 1, 'looked up')
+    assert.equal(a.messenger.directory.cached(b.peerId)?.seq, b.messenger.directory.own?.seq)
+    await waitFor(() => b.messenger.messages({ peer: a.peerId }).some((m) => m.id === r.id), 'the message at b')
+  })
+})
