@@ -173,6 +173,12 @@ export const PUBLISH_RETRY = { baseMs: 2_000, capMs: 30_000 }
  */
 export const GROWTH_REPUBLISH = { factor: 2, delayMs: 5_000, baselineMs: 10_000 }
 
+/**
+ * How long a resolve waits for a connected peer's own answer before it looks the peer up instead:
+ * one round trip on an open connection, with room for a slow link.
+ */
+const ASK_CONNECTED_MS = 2_000
+
 /** How often `connected()` reads the network-size estimate at most (it walks the routing table). */
 const GROWTH_CHECK_MS = 1_000
 
@@ -454,7 +460,14 @@ export function createDirectory(init: DirectoryInit): Directory {
       }
       const ask = options.askPeer
       if (ask?.now === true) {
-        const own = await askPeer(peerId, undefined, ask, options.signal ?? AbortSignal.timeout(lookupTimeoutMs))
+        // bounded: a connected peer that hangs must not hold the lookup back for the caller's whole wait
+        const bound = AbortSignal.timeout(ASK_CONNECTED_MS)
+        const own = await askPeer(
+          peerId,
+          undefined,
+          ask,
+          options.signal ? AbortSignal.any([options.signal, bound]) : bound
+        )
         if (own !== undefined) return own
       }
       let l = inflight.get(peerId)

@@ -90,6 +90,20 @@ describe('directory: asking the peer itself', () => {
     assert.equal(failing.handed.length, 1, 'asked once, not again on the first record')
   })
 
+  it('gives a connected peer that hangs 2 s, not the caller`s whole wait, before it looks up', async () => {
+    const directory = reader([profileOf(bob, 3)], 50)
+    const hanging: AskPeer = {
+      now: true,
+      ask: (_first, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+    }
+    const started = performance.now()
+    const found = await directory.resolve(bob.peerId, { askPeer: hanging, signal: AbortSignal.timeout(30_000) })
+    const ms = performance.now() - started
+    assert.equal(found?.seq, 3)
+    assert.ok(ms >= 1_900 && ms < 6_000, `looked up after ${ms.toFixed(0)} ms`)
+  })
+
   it('ignores an answer that is not the peer`s valid, current profile, and the lookup decides', async () => {
     const mallory = createIdentity()
     const bad: Array<[string, () => Promise<Uint8Array | undefined>]> = [
