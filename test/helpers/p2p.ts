@@ -7,6 +7,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { memory } from '@libp2p/memory'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { type Ping, ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
@@ -350,6 +351,28 @@ export function messengerFleet() {
 }
 
 export type MessengerFleet = ReturnType<typeof messengerFleet>
+
+/** Whether `from` has a connection to `to`. */
+export function connectedTo(from: TestMessenger, to: TestMessenger): boolean {
+  return from.messenger.node.getConnections(peerIdFromString(to.peerId)).length > 0
+}
+
+/**
+ * Close from's connections to `to` and make from forget it (addresses and tags), so nothing but the
+ * code under test connects them again: libp2p redials a peer tagged keep-alive at once, and kad-dht
+ * tags its closest peers so. Throws if someone connects them again within 300 ms.
+ */
+export async function partFrom(from: TestMessenger, to: TestMessenger): Promise<void> {
+  const id = peerIdFromString(to.peerId)
+  const peer = await from.messenger.node.peerStore.get(id)
+  const tags = Object.fromEntries([...peer.tags.keys()].map((name) => [name, undefined]))
+  await from.messenger.node.peerStore.merge(id, { tags })
+  await from.messenger.node.hangUp(id)
+  await waitFor(() => !connectedTo(from, to), 'the two apart')
+  await from.messenger.node.peerStore.delete(id)
+  await sleep(300)
+  if (connectedTo(from, to)) throw new Error(`${from.peerId} was connected to ${to.peerId} again by someone else`)
+}
 
 /**
  * Wait until a messenger's DHT knows `minPeers` peers, then publish its profile until at least one

@@ -9,7 +9,15 @@ import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { PROFILE_PROTOCOL } from '../../src/constants.ts'
 import { profileKey } from '../../src/directory/index.ts'
-import { goOnline, type MessengerFleet, messengerFleet, sleep, type TestMessenger, waitFor } from '../helpers/p2p.ts'
+import {
+  connectedTo,
+  goOnline,
+  type MessengerFleet,
+  messengerFleet,
+  partFrom,
+  type TestMessenger,
+  waitFor
+} from '../helpers/p2p.ts'
 
 describe('asking the recipient for its profile', function () {
   this.timeout(90_000)
@@ -30,22 +38,6 @@ describe('asking the recipient for its profile', function () {
     await Promise.all([goOnline(a), goOnline(b), goOnline(c)])
   })
   afterEach(() => fleet.stopAll())
-
-  const connected = (from: TestMessenger, to: TestMessenger): boolean =>
-    from.messenger.node.getConnections(peerIdFromString(to.peerId)).length > 0
-
-  /** Close from's connections to `to` and forget it, so only the code under test connects them. */
-  async function part(from: TestMessenger, to: TestMessenger): Promise<void> {
-    const id = peerIdFromString(to.peerId)
-    const peer = await from.messenger.node.peerStore.get(id)
-    const tags = Object.fromEntries([...peer.tags.keys()].map((name) => [name, undefined]))
-    await from.messenger.node.peerStore.merge(id, { tags })
-    await from.messenger.node.hangUp(id)
-    await waitFor(() => !connected(from, to), 'the two apart')
-    await from.messenger.node.peerStore.delete(id)
-    await sleep(300)
-    assert.equal(connected(from, to), false, 'connected again by someone else')
-  }
 
   /** The DHT gets `t` makes for `peer`'s profile from now on (the calls pass through). */
   function countLookups(t: TestMessenger, peer: TestMessenger): () => number {
@@ -74,7 +66,7 @@ describe('asking the recipient for its profile', function () {
     // a sender that does not ask settles on what the DHT has
     assert.equal((await c.messenger.resolve(b.peerId))?.seq, old.seq)
 
-    if (connected(a, b)) await part(a, b)
+    if (connectedTo(a, b)) await partFrom(a, b)
     assert.equal(a.messenger.directory.cached(b.peerId), undefined, 'b is already known to a')
     const r = await a.messenger.sendText(b.peerId, 'sealed to your current key')
     const resolved = a.messenger.directory.cached(b.peerId)

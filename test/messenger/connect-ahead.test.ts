@@ -5,9 +5,17 @@
  * dials ahead too (ask-recipient.test.ts).
  */
 import assert from 'node:assert/strict'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { connectAhead } from '../../src/messenger/dialer.ts'
-import { goOnline, type MessengerFleet, messengerFleet, sleep, type TestMessenger, waitFor } from '../helpers/p2p.ts'
+import {
+  connectedTo,
+  goOnline,
+  type MessengerFleet,
+  messengerFleet,
+  partFrom,
+  sleep,
+  type TestMessenger,
+  waitFor
+} from '../helpers/p2p.ts'
 
 describe('connecting ahead of a first message', function () {
   this.timeout(60_000)
@@ -26,39 +34,19 @@ describe('connecting ahead of a first message', function () {
   })
   afterEach(() => fleet.stopAll())
 
-  const connected = (from: TestMessenger, to: TestMessenger): boolean =>
-    from.messenger.node.getConnections(peerIdFromString(to.peerId)).length > 0
-
-  /**
-   * Close a's connections to b and make a forget b (addresses and tags), so nothing but the code
-   * under test connects them again: libp2p redials a peer tagged keep-alive at once, and kad-dht
-   * tags its closest peers so.
-   */
-  async function part(from: TestMessenger, to: TestMessenger): Promise<void> {
-    const id = peerIdFromString(to.peerId)
-    const peer = await from.messenger.node.peerStore.get(id)
-    const tags = Object.fromEntries([...peer.tags.keys()].map((name) => [name, undefined]))
-    await from.messenger.node.peerStore.merge(id, { tags })
-    await from.messenger.node.hangUp(id)
-    await waitFor(() => !connected(from, to), 'the two apart')
-    await from.messenger.node.peerStore.delete(id)
-    await sleep(300)
-    assert.equal(connected(from, to), false, 'connected again by someone else')
-  }
-
   it('opens a connection at the addresses of a profile, and shrugs off a profile it cannot reach', async () => {
-    await part(a, b)
+    await partFrom(a, b)
     const profile = b.messenger.directory.own
     assert.ok(profile !== undefined)
     connectAhead(a.messenger.node, profile, AbortSignal.timeout(10_000))
-    await waitFor(() => connected(a, b), 'a connection from a to b')
+    await waitFor(() => connectedTo(a, b), 'a connection from a to b')
 
     // a profile with a malformed address and one nobody listens on: the dial fails quietly
-    await part(a, b)
+    await partFrom(a, b)
     const unreachable = { ...profile, addresses: ['not a multiaddr', '/ip4/127.0.0.1/tcp/1'] }
     connectAhead(a.messenger.node, unreachable, AbortSignal.timeout(2_000))
     await sleep(2_500)
-    assert.equal(connected(a, b), false)
+    assert.equal(connectedTo(a, b), false)
   })
 
   it('a first message dials the recipient before the send returns, at the lookup`s first record', async () => {
@@ -77,7 +65,7 @@ describe('connecting ahead of a first message', function () {
       intervalMs: 200
     })
     // the DHT connected them while forming; a first message usually finds no connection
-    await part(a, b)
+    await partFrom(a, b)
     const r = await a.messenger.sendText(b.peerId, 'first')
     const returnedAt = performance.now()
     const ahead = dials.filter((d) => d.peer === b.peerId)
