@@ -447,6 +447,23 @@ async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<v
   )
 }
 
+/** Why a message did not arrive in time: where it stands in a's outbox, and what a knows of b. */
+async function sayUndelivered(a: SimNode, b: SimNode, id: string, text: string): Promise<void> {
+  const entry = a.messenger.store.getOutboxEntry(id)
+  const key = profileKey(b.peerId)
+  let holders = 0
+  for (const n of nodes) if (n !== b && (await datastoreOf(n.messenger).getRecord(key)) !== undefined) holders++
+  const cached = a.messenger.directory.cached(b.peerId)
+  say(
+    `  not delivered in 60 s: "${text}"; ${
+      entry === undefined
+        ? 'not in the outbox (acked?)'
+        : `outbox: ${entry.envelope.byteLength === 0 ? 'unsealed' : 'sealed'}, ${entry.attempts} attempts, last error ${JSON.stringify(entry.lastError)}`
+    }; a has b's profile ${cached === undefined ? 'not cached' : `seq ${cached.seq}`} (b's own seq ${b.messenger.directory.own?.seq}); ` +
+      `${a.messenger.node.getConnections(b.messenger.node.peerId).length} connections a-b; ${holders} nodes hold b's profile`
+  )
+}
+
 /** Message latency from sendText to message-received, for `count` random pairs, twice each. */
 async function messages(
   count: number,
@@ -482,12 +499,14 @@ async function messages(
       setTimeout(() => resolve(undefined), 60_000).unref()
     })
     const t0 = performance.now()
-    await a.messenger.sendText(b.peerId, text)
+    const { id } = await a.messenger.sendText(b.peerId, text)
     const tq = performance.now()
     const t1 = await got
     waiting.delete(text)
-    if (t1 === undefined) lost++
-    else queued?.push(tq - t0)
+    if (t1 === undefined) {
+      lost++
+      await sayUndelivered(a, b, id, text)
+    } else queued?.push(tq - t0)
     return t1 === undefined ? undefined : t1 - t0
   }
   const cold: number[] = []
