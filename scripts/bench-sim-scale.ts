@@ -324,11 +324,14 @@ function connectionStats(): { mean: number; max: number; total: number } {
   return { mean: Math.round((total / nodes.length) * 10) / 10, max, total }
 }
 
+/** Bytes in MB, to a tenth. */
+const tenthsMB = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10
+
 /** MB of the distinct ArrayBuffers in `buffers`, to a tenth. */
 function buffersMB(buffers: Set<ArrayBufferLike>): number {
   let bytes = 0
   for (const b of buffers) bytes += b.byteLength
-  return Math.round((bytes / 2 ** 20) * 10) / 10
+  return tenthsMB(bytes)
 }
 
 /**
@@ -351,7 +354,7 @@ async function datastoreStats(): Promise<Record<string, { entries: number; value
   return Object.fromEntries(
     Object.entries(by).map(([k, e]) => [
       k,
-      { entries: e.entries, valueMB: Math.round((e.value / 2 ** 20) * 10) / 10, bufferMB: buffersMB(e.buffers) }
+      { entries: e.entries, valueMB: tenthsMB(e.value), bufferMB: buffersMB(e.buffers) }
     ])
   )
 }
@@ -435,11 +438,17 @@ async function lookups(count: number, concurrency: number, label: string): Promi
   return out
 }
 
-/** What a failed lookup's next investigation needs: who asked for whom, and who holds the record now. */
-async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<void> {
+/** The other nodes that hold b's profile record in their datastore now. */
+async function profileHolders(b: SimNode): Promise<number[]> {
   const key = profileKey(b.peerId)
   const holders: number[] = []
   for (const n of nodes) if (n !== b && (await datastoreOf(n.messenger).getRecord(key)) !== undefined) holders.push(n.i)
+  return holders
+}
+
+/** What a failed lookup's next investigation needs: who asked for whom, and who holds the record now. */
+async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<void> {
+  const holders = await profileHolders(b)
   say(
     `  lookup failed: node ${a.i} for node ${b.i} after ${Math.round(ms)} ms; ${holders.length} nodes hold ` +
       `its profile (${holders.slice(0, 8).join(', ')}${holders.length > 8 ? ', …' : ''}); node ${a.i} has ` +
@@ -450,9 +459,7 @@ async function reportFailedLookup(a: SimNode, b: SimNode, ms: number): Promise<v
 /** Why a message did not arrive in time: where it stands in a's outbox, and what a knows of b. */
 async function sayUndelivered(a: SimNode, b: SimNode, id: string, text: string): Promise<void> {
   const entry = a.messenger.store.getOutboxEntry(id)
-  const key = profileKey(b.peerId)
-  let holders = 0
-  for (const n of nodes) if (n !== b && (await datastoreOf(n.messenger).getRecord(key)) !== undefined) holders++
+  const holders = (await profileHolders(b)).length
   const cached = a.messenger.directory.cached(b.peerId)
   say(
     `  not delivered in 60 s: "${text}"; ${

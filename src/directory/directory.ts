@@ -228,6 +228,19 @@ function firstFound(
   })
 }
 
+/** What `p` resolves to within `ms`, else undefined (without keeping a timer past the answer). */
+async function within<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([p, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Publishing this node's profile and resolving others'. */
 export function createDirectory(init: DirectoryInit): Directory {
   const ttlMs = init.ttlMs ?? DEFAULT_PROFILE_TTL_MS
@@ -499,28 +512,17 @@ export function createDirectory(init: DirectoryInit): Directory {
       // lookup settles first (a quorum of holders answered at once), the peer still has settleMs
       // to answer: holders may all serve a record it has since replaced.
       const signal = options.signal ?? AbortSignal.timeout(lookupTimeoutMs)
-      let asked = false
-      const fromPeer = new Promise<VerifiedProfile | undefined>((resolve) => {
-        listen((first) => {
-          asked = true
-          void askPeer(peerId, first, ask, signal).then(resolve)
-        })
-        void l.result.then(
-          () => asked || resolve(undefined),
-          () => asked || resolve(undefined)
-        )
+      // the question, asked once the first record gives the peer's addresses; none if no record came
+      // (a first record always comes before the lookup's result)
+      const question = new Promise<{ answer: Promise<VerifiedProfile | undefined> } | undefined>((resolve) => {
+        listen((first) => resolve({ answer: askPeer(peerId, first, ask, signal) }))
+        const none = (): void => resolve(undefined)
+        l.result.then(none, none)
       })
+      const fromPeer = question.then((q) => q?.answer)
       const settledOrPeer = settled.then(async (found) => {
-        if (!asked) return found
-        let timer: NodeJS.Timeout | undefined
-        const late = new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), settleMs)
-        })
-        try {
-          return (await Promise.race([fromPeer, late])) ?? found
-        } finally {
-          clearTimeout(timer)
-        }
+        const q = await question
+        return (q === undefined ? undefined : await within(q.answer, settleMs)) ?? found
       })
       return firstFound(fromPeer, settledOrPeer)
     },
