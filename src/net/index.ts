@@ -1,6 +1,6 @@
 /** The libp2p node and Parley's protocols on it. */
 
-export { AttestReply, fetchAttestation, serveAttestation } from './attest-protocol.ts'
+export { fetchAttestation, serveAttestation } from './attest-protocol.ts'
 export type { AckFrame, AckStatus } from './frames.ts'
 export { ACK_STATUSES, MessageFrame } from './frames.ts'
 export type { NodeLimits } from './limits.ts'
