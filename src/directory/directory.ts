@@ -189,6 +189,10 @@ interface Lookup {
   first?: VerifiedProfile
   /** Callers' onFirstRecord, to call when it comes. */
   listeners: Array<(p: VerifiedProfile) => void>
+  /** Resolves still waiting for an answer; the last one to get it stops the lookup. */
+  waiting: number
+  /** Ends the lookup early, once no resolve waits for it (the peer itself answered). */
+  stop: AbortController
 }
 
 /** A caller's onFirstRecord must not break the lookup it listens to. */
@@ -486,17 +490,32 @@ export function createDirectory(init: DirectoryInit): Directory {
       let l = inflight.get(peerId)
       if (l === undefined) {
         const listeners: Lookup['listeners'] = []
+        const stop = new AbortController()
+        const lookupSignal = AbortSignal.any([options.signal ?? AbortSignal.timeout(lookupTimeoutMs), stop.signal])
         const shared: Lookup = {
           listeners,
-          result: lookup(peerId, options.signal ?? AbortSignal.timeout(lookupTimeoutMs), (first) => {
+          waiting: 0,
+          stop,
+          result: lookup(peerId, lookupSignal, (first) => {
             shared.first = first
             for (const listener of listeners) notify(listener, first)
-          }).finally(() => inflight.delete(peerId))
+          }).finally(() => {
+            // a stopped lookup may end after a newer one for the same peer has started
+            if (inflight.get(peerId) === shared) inflight.delete(peerId)
+          })
         }
         inflight.set(peerId, shared)
         l = shared
       }
       const lookupDone = l
+      lookupDone.waiting++
+      const release = (): void => {
+        if (--lookupDone.waiting > 0) return
+        // Nobody waits for it any more: the peer's own answer ended the last resolve (otherwise the
+        // lookup has ended already). Its remaining queries would only spend connections and CPU.
+        if (inflight.get(peerId) === lookupDone) inflight.delete(peerId)
+        lookupDone.stop.abort()
+      }
       const listen = (listener: (first: VerifiedProfile) => void): void => {
         if (lookupDone.first !== undefined) notify(listener, lookupDone.first)
         else lookupDone.listeners.push(listener)
@@ -507,7 +526,7 @@ export function createDirectory(init: DirectoryInit): Directory {
         if (profile !== undefined) remember(profile)
         return profile ?? cached(peerId)
       })
-      if (ask === undefined || ask.now) return settled
+      if (ask === undefined || ask.now) return settled.finally(release)
       // The peer's own answer, asked on the first record, ends the resolve when it comes. If the
       // lookup settles first (a quorum of holders answered at once), the peer still has settleMs
       // to answer: holders may all serve a record it has since replaced.
@@ -524,7 +543,7 @@ export function createDirectory(init: DirectoryInit): Directory {
         const q = await question
         return (q === undefined ? undefined : await within(q.answer, settleMs)) ?? found
       })
-      return firstFound(fromPeer, settledOrPeer)
+      return firstFound(fromPeer, settledOrPeer).finally(release)
     },
     cached,
     invalidate(peerId) {

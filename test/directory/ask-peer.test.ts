@@ -17,6 +17,8 @@ function profileOf(identity: Identity, seq: number, expiresAt = Date.now() + HOU
 describe('directory: asking the peer itself', () => {
   const bob = createIdentity()
   let gets: number
+  /** When each DHT get ended (the lookup stopped it, or it settled), from performance.now(). */
+  let getsEndedAt: number[]
   let stop: AbortController
 
   beforeEach(() => {
@@ -27,6 +29,7 @@ describe('directory: asking the peer itself', () => {
   /** A reader whose DHT hands out `records` (none: a miss), then waits until the lookup ends. */
   const reader = (records: Uint8Array[], settleMs: number) => {
     gets = 0
+    getsEndedAt = []
     return createDirectory({
       dht: {
         put: async function* () {},
@@ -36,6 +39,7 @@ describe('directory: asking the peer itself', () => {
           if (records.length === 0) return
           const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
           await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+          getsEndedAt.push(performance.now())
         }
       },
       identity: createIdentity(),
@@ -73,6 +77,36 @@ describe('directory: asking the peer itself', () => {
     // without askPeer, the same lookup settles on the DHT's record when its 5 s are up
     const plain = reader([profileOf(bob, 3)], 300)
     assert.equal((await plain.resolve(bob.peerId, { signal: stop.signal }))?.seq, 3)
+  })
+
+  it('stops the lookup once the peer has answered and no other resolve waits for it', async () => {
+    const directory = reader([profileOf(bob, 3)], 3_000)
+    const { ask } = asking(async () => profileOf(bob, 5))
+    const started = performance.now()
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(getsEndedAt.length, 1, 'the DHT query was not stopped')
+    const ranMs = getsEndedAt[0]! - started
+    assert.ok(ranMs < 1_500, `the DHT query ran ${ranMs.toFixed(0)} ms, into the 3-s settle`)
+
+    // the stopped lookup is no longer shared: a fresh resolve starts its own, which settles as before
+    assert.equal((await directory.resolve(bob.peerId, { fresh: true }))?.seq, 3)
+    assert.equal(gets, 2)
+    assert.ok(getsEndedAt[1]! - started >= 2_900, 'the second lookup settled early')
+  })
+
+  it('lets a lookup run on while another resolve still waits for it', async () => {
+    const directory = reader([profileOf(bob, 3)], 1_000)
+    const { ask } = asking(async () => profileOf(bob, 5))
+    const started = performance.now()
+    const asked = directory.resolve(bob.peerId, { askPeer: ask, fresh: true })
+    const plain = directory.resolve(bob.peerId, { fresh: true })
+    assert.equal((await asked)?.seq, 5)
+    const settled = await plain
+    const ms = performance.now() - started
+    assert.equal(gets, 1, 'the two resolves share one lookup')
+    assert.equal(settled?.seq, 3, 'the plain resolve gets the lookup`s own result')
+    assert.ok(ms >= 900, `the shared lookup ended after ${ms.toFixed(0)} ms, before its 1-s settle`)
   })
 
   it('asks a connected peer before any lookup, and looks up when it does not answer', async () => {
