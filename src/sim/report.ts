@@ -38,6 +38,21 @@ export function lookupsCsv(result: RunResult): string {
   return `${rows.join('\n')}\n`
 }
 
+/** forming.csv: how many nodes had started and published as the network formed. */
+export function formingCsv(result: RunResult): string {
+  const rows = ['atMs,started,published']
+  for (const f of result.forming) rows.push([Math.round(f.atMs), f.started, f.published].join(','))
+  return `${rows.join('\n')}\n`
+}
+
+/** At most about `max` of `items`, evenly spaced, the last one kept. */
+function thin<T>(items: T[], max: number): T[] {
+  const step = Math.max(1, Math.ceil(items.length / max))
+  const out = items.filter((_, i) => i % step === 0)
+  if (items.length > 0 && out.at(-1) !== items.at(-1)) out.push(items.at(-1)!)
+  return out
+}
+
 /** Points of an empirical CDF, thinned to at most `max` points. */
 function cdf(values: number[], max = 400): Array<{ value: number; fraction: number }> {
   const sorted = [...values].sort((a, b) => a - b)
@@ -59,7 +74,7 @@ async function svg(spec: TopLevelSpec): Promise<string> {
 
 const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 560, height: 300 } as const
 
-/** The plots: latency CDF, deliveries over time, DHT lookup times. */
+/** The plots: latency CDF, deliveries over time, DHT lookup times, the network's formation. */
 export async function plots(result: RunResult): Promise<Record<string, string>> {
   const latencies = result.messages.filter((m) => m.latencyMs !== null).map((m) => m.latencyMs!)
   const lookupTimes = result.lookups.filter((l) => l.ok && l.ms !== null).map((l) => l.ms!)
@@ -115,16 +130,32 @@ export async function plots(result: RunResult): Promise<Record<string, string>> 
       y: { field: 'fraction', type: 'quantitative', title: 'fraction of lookups', scale: { domain: [0, 1] } }
     }
   })
+  const formed = thin(result.forming, 1_000).flatMap((f) => [
+    { minutes: f.atMs / 60_000, nodes: f.started, series: 'started' },
+    { minutes: f.atMs / 60_000, nodes: f.published, series: 'published' }
+  ])
+  out['forming.svg'] = await svg({
+    ...base,
+    title: `Network formation (${result.summary.nodes} nodes, formed in ${result.summary.formationS} s)`,
+    data: { values: formed },
+    mark: { type: 'line', interpolate: 'step-after' },
+    encoding: {
+      x: { field: 'minutes', type: 'quantitative', title: 'minutes since the run started' },
+      y: { field: 'nodes', type: 'quantitative', title: 'nodes' },
+      color: { field: 'series', type: 'nominal', title: null }
+    }
+  })
   return out
 }
 
-/** Write summary.json, events.csv, lookups.csv and the SVG plots into `dir`. */
+/** Write summary.json, events.csv, lookups.csv, forming.csv and the SVG plots into `dir`. */
 export async function writeReport(dir: string, result: RunResult): Promise<string[]> {
   mkdirSync(dir, { recursive: true })
   const files: Record<string, string> = {
     'summary.json': `${JSON.stringify(result.summary, null, 2)}\n`,
     'events.csv': eventsCsv(result),
     'lookups.csv': lookupsCsv(result),
+    'forming.csv': formingCsv(result),
     ...(await plots(result))
   }
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)

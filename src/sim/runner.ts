@@ -104,10 +104,20 @@ export interface Summary {
   verification?: Record<string, number>
 }
 
+/** How far the network had formed at a moment: nodes started, and nodes some other node stores the profile of. */
+export interface FormingSample {
+  /** Since the run started. */
+  atMs: number
+  started: number
+  published: number
+}
+
 export interface RunResult {
   summary: Summary
   messages: MessageRecord[]
   lookups: LookupRecord[]
+  /** One sample at each change while the network formed, and one when it had formed. */
+  forming: FormingSample[]
   plan: Plan
 }
 
@@ -216,8 +226,15 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   }
   // nodes seen to publish, for the progress line (a stalled join shows there, not as silence)
   const published = new Set<number>()
+  const forming: FormingSample[] = []
+  const sampleForming = (): void => {
+    const last = forming.at(-1)
+    if (last?.started === progress.started && last.published === progress.published) return
+    forming.push({ atMs: now() - t0, started: progress.started, published: progress.published })
+  }
   const report = (): void => {
     progress.published = published.size
+    if (progress.phase === 'starting' || progress.phase === 'forming') sampleForming()
     let delivered = 0
     for (const id of seqToId.values()) if (deliveries.has(id)) delivered++
     progress.delivered = delivered
@@ -298,6 +315,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     publishes.forming = formed.total
     publishes.quietWaitS = Math.round((now() - quietFrom) / 100) / 10
     formationS = (now() - t0) / 1000
+    forming.push({ atMs: now() - t0, started: progress.started, published: published.size })
     log('network formed in %ds', formationS)
 
     // --- the workload and the faults, on the clock
@@ -477,7 +495,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   }
   progress.phase = 'done'
   run.onProgress?.({ ...progress })
-  return { summary, messages: records, lookups, plan }
+  return { summary, messages: records, lookups, forming, plan }
 }
 
 /**

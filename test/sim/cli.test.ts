@@ -62,6 +62,26 @@ describe('cli: parley sim', function () {
     }
   })
 
+  it('ends with a short summary that names every file of the report', async () => {
+    const dir = tempDir()
+    try {
+      const out = join(dir.path, 'out')
+      const r = await runParley(['sim', '--nodes', '4', '--messages', '3', '--duration', '1', '--out', out], {
+        timeoutMs: 280_000
+      })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /^Parley simulation: 4 nodes \(memory\)/)
+      const listed = r.stdout.match(/^report {5}(.+)\/ \((.+)\)$/m)
+      assert.ok(listed !== null, r.stdout)
+      const files = listed[2]!.split(', ')
+      for (const f of ['summary.json', 'events.csv', 'lookups.csv', 'forming.csv', 'forming.svg', 'latency-cdf.svg'])
+        assert.ok(files.includes(f), `${f} not in ${listed[2]}`)
+      for (const f of files) assert.ok(existsSync(join(listed[1]!, f)), f)
+    } finally {
+      dir.cleanup()
+    }
+  })
+
   it('refuses a bad scenario in one line with a non-zero exit', async () => {
     const dir = tempDir()
     try {

@@ -52,7 +52,7 @@ describe('sim: runs with real nodes', function () {
     const dir = tempDir()
     try {
       const files = await writeReport(dir.path, r)
-      assert.equal(files.length, 6)
+      assert.equal(files.length, 8)
       const summary = JSON.parse(readFileSync(join(dir.path, 'summary.json'), 'utf8'))
       for (const key of [
         'nodes',
@@ -85,7 +85,25 @@ describe('sim: runs with real nodes', function () {
       const lookupRows = readFileSync(join(dir.path, 'lookups.csv'), 'utf8').trim().split('\n')
       assert.equal(lookupRows[0], 'atMs,from,target,ms,ok,firstRecordMs,records')
       assert.equal(lookupRows.length, 1 + r.lookups.length)
-      for (const svg of ['latency-cdf.svg', 'deliveries.svg', 'lookups.svg']) {
+      // the network's formation: sampled at each change, never going back, ending with every node
+      // started and published at the moment the summary says it formed
+      const formingRows = readFileSync(join(dir.path, 'forming.csv'), 'utf8').trim().split('\n')
+      assert.equal(formingRows[0], 'atMs,started,published')
+      const samples = formingRows.slice(1).map((row) => row.split(',').map(Number))
+      assert.ok(samples.length >= 3, formingRows.join('; '))
+      for (let i = 1; i < samples.length; i++) {
+        const [at, started, published] = samples[i]!
+        const [atBefore, startedBefore, publishedBefore] = samples[i - 1]!
+        assert.ok(
+          at! >= atBefore! && started! >= startedBefore! && published! >= publishedBefore!,
+          formingRows.join('; ')
+        )
+        assert.ok(published! <= started!, formingRows[i + 1])
+      }
+      const [formedAt, startedAtEnd, publishedAtEnd] = samples.at(-1)!
+      assert.deepEqual([startedAtEnd, publishedAtEnd], [12, 12])
+      assert.ok(Math.abs(formedAt! / 1000 - r.summary.formationS) < 0.2, `${formedAt} ms, ${r.summary.formationS} s`)
+      for (const svg of ['latency-cdf.svg', 'deliveries.svg', 'lookups.svg', 'forming.svg']) {
         assert.match(readFileSync(join(dir.path, svg), 'utf8'), /^<svg /)
       }
     } finally {

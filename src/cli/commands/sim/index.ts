@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { MultiBar, Presets } from 'cli-progress'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { Progress } from '../../../sim/runner.ts'
@@ -138,11 +138,11 @@ export function registerSim(program: Command, ctx: CliContext): void {
       bars?.stop()
     }
     const out = resolve(options.out)
-    await writeReport(out, result)
+    const files = await writeReport(out, result)
     if (options.json === true) ctx.io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`)
     else
       ctx.io.stdout(
-        `${formatSummary(result.summary)}\nreport     ${out}/ (summary.json, events.csv, lookups.csv, latency-cdf.svg, deliveries.svg, lookups.svg)\n`
+        `${formatSummary(result.summary)}\nreport     ${out}/ (${files.map((f) => basename(f)).join(', ')})\n`
       )
   })
   program.addCommand(command)
