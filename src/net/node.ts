@@ -108,6 +108,11 @@ export interface DhtTuning
    * evicting one. kad-dht has no option for it either. @default true
    */
   verifyNewContacts?: boolean
+  /**
+   * How often kad-dht recomputes which peers are its 20 closest and tags them keep-alive (its
+   * default 5 s). kad-dht has no option for it either, so this sets its tagger's interval.
+   */
+  closestPeersTagIntervalMs?: number
 }
 
 const NOOP = Object.assign(() => {}, { enabled: false, trace: () => {}, error: () => {}, newScope: () => NOOP_LOGGER })
@@ -148,7 +153,7 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   if (init.mdns !== false && transport === 'tcp') peerDiscovery.push(dialling(mdns({ interval: 10_000 })))
   for (const source of init.discovery ?? []) peerDiscovery.push(dialling(source))
 
-  const { tableRefresh: _, verifyNewContacts: __, ...tuning } = init.dht ?? {}
+  const { tableRefresh: _, verifyNewContacts: __, closestPeersTagIntervalMs: ___, ...tuning } = init.dht ?? {}
   const streamOptions = {
     maxReadBufferLength: limits.streamMaxReadBuffer,
     maxWriteBufferLength: limits.streamMaxWriteBuffer,
@@ -234,6 +239,8 @@ export async function createParleyNode(init: ParleyNodeInit): Promise<ParleyLibp
   }
   if (init.dht?.tableRefresh === false) disableTableRefresh(node.services.dht)
   if (init.dht?.verifyNewContacts === false) trustNewContacts(node.services.dht)
+  if (init.dht?.closestPeersTagIntervalMs !== undefined)
+    setClosestPeersTagInterval(node.services.dht, init.dht.closestPeersTagIntervalMs)
   refreshAnsweredContacts(node.services.dht)
   ownContactIds(node.services.dht)
   if (init.start ?? true) await node.start()
@@ -364,6 +371,17 @@ function ownContactIds(dht: KadDHT): void {
     contact.peerId = ownPeerId(contact.peerId)
     return onAdd(contact, ...rest)
   }
+}
+
+/** Set how often kad-dht re-tags its closest peers, before the node starts (see DhtTuning). */
+function setClosestPeersTagInterval(dht: KadDHT, ms: number): void {
+  if (!(ms >= 1_000)) throw new RangeError(`closestPeersTagIntervalMs must be at least 1000, not ${ms}`)
+  const tagger = (dht as unknown as { routingTable?: { closestPeerTagger?: { refreshInterval?: unknown } } })
+    .routingTable?.closestPeerTagger
+  if (tagger === undefined || typeof tagger.refreshInterval !== 'number') {
+    throw new Error('kad-dht has no routingTable.closestPeerTagger.refreshInterval: cannot set how often it tags')
+  }
+  tagger.refreshInterval = ms
 }
 
 /** Stop kad-dht's routing-table refresh before the node starts (it has no option for it). */

@@ -34,10 +34,15 @@ export function startConnectionTrim(
   let looking = false
   const look = async (): Promise<void> => {
     const connections = node.getConnections()
+    if (connections.length <= init.high) {
+      // nothing to trim: skip the scan (a node at 5,000 looks every 10 s); the first look above
+      // the watermark only notes which connections are idle, as the rule needs two looks
+      idleAtLastLook = new Set()
+      return
+    }
     const idle = connections.filter((c) => c.status === 'open' && c.direction === 'outbound' && c.streams.length === 0)
     const idleBefore = idleAtLastLook
     idleAtLastLook = new Set(idle.map((c) => c.id))
-    if (connections.length <= init.high) return
     const now = Date.now()
     const candidates = idle.filter((c) => idleBefore.has(c.id) && now - c.timeline.open >= graceMs)
     const ranked: Array<{ c: Connection; value: number }> = []

@@ -125,6 +125,32 @@ describe('createParleyNode', function () {
     assert.deepEqual(dhtSettings(tuned.node), { alpha: 3, disjointPaths: 2, verifyNewContacts: false })
   })
 
+  it('sets how often kad-dht re-tags its closest peers, and refuses an interval under a second', async () => {
+    const fast = await startNode({ transport: 'memory', dht: { closestPeersTagIntervalMs: 1_000 } })
+    const plain = await startNode({ transport: 'memory' })
+    nodes.push(fast, plain)
+    /** Count the rounds of kad-dht's closest-peer tagger from now on. */
+    const rounds = (n: TestNode): { count: number } => {
+      const tagger = (
+        n.node.services.dht as unknown as { routingTable: { closestPeerTagger: Record<string, unknown> } }
+      ).routingTable.closestPeerTagger
+      const update = tagger.updatePeerTags as () => Promise<void>
+      const seen = { count: 0 }
+      tagger.updatePeerTags = () => {
+        seen.count++
+        return update.call(tagger)
+      }
+      return seen
+    }
+    const [fastRounds, plainRounds] = [rounds(fast), rounds(plain)]
+    await sleep(3_300)
+    assert.ok(fastRounds.count >= 2 && fastRounds.count <= 4, `${fastRounds.count} rounds in 3.3 s at 1 s`)
+    assert.ok(plainRounds.count <= 1, `${plainRounds.count} rounds in 3.3 s at kad-dht's 5 s`)
+    await assert.rejects(startNode({ transport: 'memory', dht: { closestPeersTagIntervalMs: 500 } }), {
+      name: 'RangeError'
+    })
+  })
+
   for (const verify of [true, false]) {
     it(`a dead peer named in a DHT reply ${verify ? 'stays out of' : 'enters'} the routing table with verifyNewContacts ${verify}`, async () => {
       const known = await startNode()

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { startConnectionTrim } from '../../src/net/index.ts'
 import { plainPeer, sleep, startNode, stopNodes, type TestNode, waitFor } from '../helpers/p2p.ts'
 
 describe('connection trim', function () {
@@ -86,6 +87,42 @@ describe('connection trim', function () {
       timeoutMs: 10_000
     })
     assert.ok(second.getConnections(peerIdFromString(again[1]!.peerId)).length > 0, 'the valued peer was trimmed first')
+  })
+
+  it('at or below its high watermark reads no tags and closes nothing; above it, trims reading tags', async () => {
+    const peers = await peersOf(3)
+    const t = await startNode({ transport: 'memory' })
+    nodes.push(t)
+    for (const p of peers) await t.node.dial(multiaddr(p.addrs[0]!))
+    let reads = 0
+    const counted = {
+      getConnections: t.node.getConnections.bind(t.node),
+      peerStore: new Proxy(t.node.peerStore, {
+        get(target, name) {
+          const value = Reflect.get(target, name)
+          if (name !== 'get' || typeof value !== 'function') return value
+          return (...args: unknown[]) => {
+            reads++
+            return value.apply(target, args)
+          }
+        }
+      })
+    }
+    const stop = startConnectionTrim(counted, { high: 3, low: 1, graceMs: 0, intervalMs: 100 })
+    try {
+      await sleep(1_000)
+      assert.equal(reads, 0, 'the trim read the peer store with nothing to trim')
+      assert.equal(t.node.getConnections().length, 3)
+      // one more connection puts it above the watermark: two looks later it trims, reading tags
+      const [extra] = await peersOf(1)
+      await t.node.dial(multiaddr(extra!.addrs[0]!))
+      await waitFor(() => t.node.getConnections().length <= 1, 'the trim down to the low watermark', {
+        timeoutMs: 10_000
+      })
+      assert.ok(reads >= 3, `${reads} peer-store reads for 4 candidates`)
+    } finally {
+      stop()
+    }
   })
 
   it('leaves inbound connections to the peers that dialled them', async () => {
