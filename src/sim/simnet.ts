@@ -87,16 +87,24 @@ export class SimNetwork {
 
 type Pending = { at: number; run: () => void }
 
+/** Called around each batch of sends that fall due together (a socket corks and uncorks). */
+export interface LinkBatch {
+  before(): void
+  after(): void
+}
+
 /** What one end of a link sends, delivered after the link's delay, in order (FIFO, like TCP). */
 export class LinkQueue {
   readonly #network: SimNetwork
+  readonly #batch: LinkBatch | undefined
   #queue: Pending[] = []
   #timer: NodeJS.Timeout | undefined
   #flushing = false
   #last = 0
 
-  constructor(network: SimNetwork) {
+  constructor(network: SimNetwork, batch?: LinkBatch) {
     this.#network = network
+    this.#batch = batch
   }
 
   push(run: () => void): void {
@@ -132,7 +140,14 @@ export class LinkQueue {
   #flush(): void {
     this.#flushing = false
     const now = performance.now()
-    while (this.#queue.length > 0 && this.#queue[0]!.at <= now) this.#queue.shift()!.run()
+    if (this.#queue.length > 0 && this.#queue[0]!.at <= now) {
+      this.#batch?.before()
+      try {
+        while (this.#queue.length > 0 && this.#queue[0]!.at <= now) this.#queue.shift()!.run()
+      } finally {
+        this.#batch?.after()
+      }
+    }
     this.#schedule()
   }
 }

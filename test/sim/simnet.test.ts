@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict'
+import { Socket } from 'node:net'
 import { USER_LIMITS } from '../../src/net/index.ts'
 import { createCluster, derive, simulationNodeOptions } from '../../src/sim/index.ts'
 import { sleep } from '../helpers/p2p.ts'
 
 /** Three nodes on the simulated network, bootstrapped through node 0. */
-async function trio(link: { latencyMs: number; jitterMs: number; loss: number }) {
+async function trio(
+  link: { latencyMs: number; jitterMs: number; loss: number },
+  transport: 'memory' | 'tcp' = 'memory'
+) {
   const delivered: Array<{ index: number; id: string; at: number }> = []
   const cluster = createCluster({
     seed: 'simnet',
     indices: [0, 1, 2],
-    transport: 'memory',
+    transport,
     link,
     misbehaving: new Set(),
     seeds: new Set([0]),
@@ -59,6 +63,40 @@ describe('sim: the simulated network', function () {
     } finally {
       await cluster.stopAll()
     }
+  })
+
+  it('on TCP, what a connection has to send at once goes out in one writev, not a system call per buffer', async () => {
+    // count what the sockets of this process hand to the kernel: one _write per call, or one
+    // _writev for everything written while the socket was corked
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>
+    const [write, writev] = [proto._write, proto._writev]
+    const counts = { writes: 0, writevs: 0, chunksInWritevs: 0 }
+    proto._write = function (this: Socket, ...args: unknown[]) {
+      counts.writes++
+      return write.apply(this, args)
+    }
+    proto._writev = function (this: Socket, ...args: unknown[]) {
+      counts.writevs++
+      counts.chunksInWritevs += (args[0] as unknown[]).length
+      return writev.apply(this, args)
+    }
+    try {
+      const { cluster, delivered } = await trio({ latencyMs: 0, jitterMs: 0, loss: 0 }, 'tcp')
+      try {
+        const n1 = cluster.nodes.get(1)!.messenger!
+        await n1.sendText(cluster.nodes.get(2)!.peerId, 'over loopback TCP')
+        await waitFor(() => delivered.some((d) => d.index === 2))
+      } finally {
+        await cluster.stopAll()
+      }
+    } finally {
+      proto._write = write
+      proto._writev = writev
+    }
+    // libp2p writes a burst (a Noise handshake message, a stream's open and data) as several
+    // buffers: they leave together (here 322 system calls for 489 buffers; 489 before)
+    assert.ok(counts.writevs > 10, JSON.stringify(counts))
+    assert.ok(counts.chunksInWritevs >= 2 * counts.writevs, JSON.stringify(counts))
   })
 
   it('a partition cuts connections and refuses dials across groups until it heals', async () => {
