@@ -475,7 +475,14 @@ async function sayUndelivered(a: SimNode, b: SimNode, id: string, text: string):
 async function messages(
   count: number,
   concurrency: number
-): Promise<{ cold: number[]; coldQueued: number[]; warm: number[]; lost: number }> {
+): Promise<{
+  cold: number[]
+  coldQueued: number[]
+  warm: number[]
+  lost: number
+  /** Cold sends whose sender already had the recipient's addresses (kad-dht puts the peers its replies name in the peer store), or a connection to it. */
+  coldKnown: { addresses: number; connected: number; of: number; latency: { known: number[]; unknown: number[] } }
+}> {
   const rand = rngFrom('messages')
   const used = new Set<string>()
   const pairs: Array<[SimNode, SimNode]> = []
@@ -518,18 +525,32 @@ async function messages(
   }
   const cold: number[] = []
   const warm: number[] = []
+  const coldKnown = { addresses: 0, connected: 0, of: 0, latency: { known: [] as number[], unknown: [] as number[] } }
   // Cold and warm sends are separate phases: on one thread, a warm send made while other pairs'
   // lookups and dials run waits for their CPU, which no real node shares.
   await pool(pairs, concurrency, async ([a, b], i) => {
+    // could a sender reach the recipient before any lookup? (a candidate for asking it at once)
+    const id = peerIdFromString(b.peerId)
+    const connected = a.messenger.node.getConnections(id).length > 0
+    const known = await a.messenger.node.peerStore
+      .get(id)
+      .then((p) => p.addresses.length > 0)
+      .catch(() => false)
     const c = await one(a, b, `cold ${i} ${a.i}->${b.i}`, coldQueued)
-    if (c !== undefined) cold.push(c)
+    coldKnown.of++
+    if (connected) coldKnown.connected++
+    if (known) coldKnown.addresses++
+    if (c !== undefined) {
+      cold.push(c)
+      ;(known || connected ? coldKnown.latency.known : coldKnown.latency.unknown).push(c)
+    }
   })
   await pool(pairs, concurrency, async ([a, b], i) => {
     const w = await one(a, b, `warm ${i} ${a.i}->${b.i}`)
     if (w !== undefined) warm.push(w)
   })
   for (const [n, l] of listeners) n.messenger.removeEventListener('message-received', l as never)
-  return { cold, coldQueued, warm, lost }
+  return { cold, coldQueued, warm, lost, coldKnown }
 }
 
 // --- run -----------------------------------------------------------------------------------------
@@ -690,6 +711,11 @@ say(
   `messages cold (first to a peer: lookup + dial + deliver): ${msg.cold.length}/${MESSAGES}; ms p50 ${coldStats.p50} p90 ${coldStats.p90} p99 ${coldStats.p99} max ${coldStats.max}` +
     `; queued (sendText resolved: b looked up, sealed, committed) p50 ${coldQueuedStats.p50} p90 ${coldQueuedStats.p90}`
 )
+const known = msg.coldKnown
+say(
+  `first messages whose sender had the recipient's addresses before sending: ${known.addresses}/${known.of}` +
+    ` (connected to it: ${known.connected}); p50 ${summary(known.latency.known).p50 ?? '–'} ms against ${summary(known.latency.unknown).p50 ?? '–'} ms for the others`
+)
 say(
   `messages warm (second to the same peer):              ${msg.warm.length}/${MESSAGES}; ms p50 ${warmStats.p50} p90 ${warmStats.p90} p99 ${warmStats.p99} max ${warmStats.max}` +
     ` (${((performance.now() - tm0) / 1000).toFixed(1)} s, ${(cpuSeconds() - cpuM0).toFixed(1)} s CPU, lost ${msg.lost})`
@@ -715,6 +741,7 @@ const result = {
   lookupFirstRecordMs: firstRecordStats,
   lookupCpuMsEach: Math.round(lookupCpuMs),
   messageMs: { cold: coldStats, coldQueued: coldQueuedStats, warm: warmStats, lost: msg.lost },
+  coldKnown: { addresses: known.addresses, connected: known.connected, of: known.of },
   rssMB: {
     total: Math.round(rss),
     perNode: Math.round(((rss - rssStart) / N) * 100) / 100,
