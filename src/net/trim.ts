@@ -37,7 +37,7 @@ export function startConnectionTrim(
     if (connections.length <= init.high) {
       // nothing to trim: skip the scan (a node at 5,000 looks every 10 s); the first look above
       // the watermark only notes which connections are idle, as the rule needs two looks
-      idleAtLastLook = new Set()
+      if (idleAtLastLook.size > 0) idleAtLastLook = new Set()
       return
     }
     const idle = connections.filter((c) => c.status === 'open' && c.direction === 'outbound' && c.streams.length === 0)
