@@ -37,7 +37,8 @@
  *  3. messages: `sendText(a -> b)` until `message-received` fires on b (the real path: resolve b's
  *     profile, seal, commit to the outbox, dial, /parley/msg/1.0.0, open, commit on b, ack). Cold =
  *     first message between the pair (includes the lookup and the dial); warm = the second one,
- *     sent once all cold ones are done.
+ *     sent once all cold ones are done. For each cold one, whether the sender already had the
+ *     recipient's addresses (or a connection to it) before sending, and the two groups' latency.
  *  4. memory: RSS of the process after a GC, minus nothing (the empty process is ~50-100 MB), per node.
  *     Also what the nodes' datastores (peer store, DHT records) and routing tables hold, and the MB
  *     of the buffers behind their bytes: a value that is a view into a larger buffer keeps all of it.
