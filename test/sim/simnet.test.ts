@@ -96,7 +96,11 @@ describe('sim: the simulated network', function () {
     // libp2p writes a burst (a Noise handshake message, a stream's open and data) as several
     // buffers: they leave together (here 322 system calls for 489 buffers; 489 before)
     assert.ok(counts.writevs > 10, JSON.stringify(counts))
-    assert.ok(counts.chunksInWritevs >= 2 * counts.writevs, JSON.stringify(counts))
+    // fewer system calls than buffers (Node only calls _writev with two or more chunks, so the
+    // count of writevs alone is what says batching happened; this says by how much)
+    const calls = counts.writes + counts.writevs
+    const buffers = counts.writes + counts.chunksInWritevs
+    assert.ok(calls < 0.8 * buffers, `${calls} system calls for ${buffers} buffers: ${JSON.stringify(counts)}`)
   })
 
   it('a partition cuts connections and refuses dials across groups until it heals', async () => {
