@@ -58,8 +58,9 @@ export interface ResolveOptions {
    */
   onFirstRecord?(profile: VerifiedProfile): void
   /**
-   * Ask the peer itself for its record: at once if `now` (a connection to it is open), else on the
-   * lookup's first record, whose addresses let `ask` reach it. A node is the one authority on its
+   * Ask the peer itself for its record: at once if `now` (a connection to it is open), beside the
+   * lookup if its addresses are `known`, else on the lookup's first record, whose addresses let
+   * `ask` reach it. A node is the one authority on its
    * newest profile, so a valid answer ends this resolve without waiting for the lookup to settle
    * (the lookup runs on for anyone else waiting on it). No answer, or a bad one: the lookup decides.
    */
@@ -70,6 +71,11 @@ export interface ResolveOptions {
 export interface AskPeer {
   /** A connection to the peer is open: ask before any lookup. */
   now: boolean
+  /**
+   * No connection, but the peer's addresses are known (a DHT reply named it): ask at once, beside
+   * the lookup, not at its first record. If that fails (stale addresses), ask at the first record's.
+   */
+  known?: boolean
   /** The peer's record as it answers (verified by the directory), or undefined if it has none. */
   ask(first: VerifiedProfile | undefined, signal: AbortSignal): Promise<Uint8Array | undefined>
 }
@@ -533,11 +539,21 @@ export function createDirectory(init: DirectoryInit): Directory {
       const signal = options.signal ?? AbortSignal.timeout(lookupTimeoutMs)
       // the question, asked once the first record gives the peer's addresses; none if no record came
       // (a first record always comes before the lookup's result)
-      const question = new Promise<{ answer: Promise<VerifiedProfile | undefined> } | undefined>((resolve) => {
-        listen((first) => resolve({ answer: askPeer(peerId, first, ask, signal) }))
-        const none = (): void => resolve(undefined)
-        l.result.then(none, none)
-      })
+      const onFirstRecord = (): Promise<{ answer: Promise<VerifiedProfile | undefined> } | undefined> =>
+        new Promise((resolve) => {
+          listen((first) => resolve({ answer: askPeer(peerId, first, ask, signal) }))
+          const none = (): void => resolve(undefined)
+          l.result.then(none, none)
+        })
+      // addresses already known: ask at once; only if that brings nothing, ask at the first record's
+      const question =
+        ask.known === true
+          ? Promise.resolve({
+              answer: askPeer(peerId, undefined, ask, signal).then(
+                async (own) => own ?? (await (await onFirstRecord())?.answer)
+              )
+            })
+          : onFirstRecord()
       const fromPeer = question.then((q) => q?.answer)
       const settledOrPeer = settled.then(async (found) => {
         const q = await question

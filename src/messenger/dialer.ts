@@ -1,4 +1,4 @@
-import type { Stream } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -42,15 +42,28 @@ export function connectAhead(node: ParleyLibp2p, profile: VerifiedProfile, signa
 
 /**
  * How a resolve asks a recipient for its own profile (the directory's askPeer): over the open
- * connection if there is one, else at the addresses of the lookup's first record.
+ * connection if there is one; else at once at the addresses the peer store holds for it (a DHT
+ * reply named it), when `early` and it holds some; else at the addresses of the lookup's first record.
  */
-export function askPeerFor(node: ParleyLibp2p, peerId: string): AskPeer {
+export async function askPeerFor(node: ParleyLibp2p, peerId: string, early = true): Promise<AskPeer> {
+  const id = peerIdFromString(peerId)
+  const now = node.getConnections(id).length > 0
   return {
-    now: node.getConnections(peerIdFromString(peerId)).length > 0,
+    now,
+    known: !now && early && (await hasAddresses(node, id)),
     async ask(first, signal) {
       if (first !== undefined) await rememberAddresses(node, first)
       return fetchProfile(node, peerId, signal)
     }
+  }
+}
+
+/** Whether the peer store holds any address for a peer. */
+async function hasAddresses(node: ParleyLibp2p, id: PeerId): Promise<boolean> {
+  try {
+    return (await node.peerStore.get(id)).addresses.length > 0
+  } catch {
+    return false // not in the peer store
   }
 }
 

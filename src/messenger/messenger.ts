@@ -96,6 +96,12 @@ export interface MessengerInit {
    * answer, the lookup decides as before. Off only to measure what it saves. @default true
    */
   askRecipient?: boolean
+  /**
+   * With askRecipient: when the peer store already holds the recipient's addresses (a DHT reply
+   * named it), ask at once, beside the lookup, rather than at its first record. Off only to
+   * measure what it saves. @default true
+   */
+  askKnownRecipientAtOnce?: boolean
   /** Profile lifetime. @default 24 h */
   profileTtlMs?: number
   backoff?: BackoffPolicy
@@ -250,6 +256,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
   })
 
   const events = new TypedEventEmitter<MessengerEvents>()
+  const askAtOnce = init.askKnownRecipientAtOnce !== false
   const client = createMessageClient({ openStream: createDialer({ node, directory }) })
   const outbox = createOutboxWorker({
     store,
@@ -260,7 +267,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       const profile = await directory.resolve(entry.recipient, {
         fresh: true,
         signal: AbortSignal.timeout(15_000),
-        ...(init.askRecipient !== false ? { askPeer: askPeerFor(node, entry.recipient) } : {})
+        ...(init.askRecipient !== false ? { askPeer: await askPeerFor(node, entry.recipient, askAtOnce) } : {})
       })
       if (profile === undefined) return undefined
       return seal({
@@ -450,7 +457,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
         // a first message: ask the recipient itself, reached at the lookup's first record; or at
         // least dial while the lookup waits for fresher records, not after it
         ...(init.askRecipient !== false
-          ? { askPeer: askPeerFor(node, to) }
+          ? { askPeer: await askPeerFor(node, to, askAtOnce) }
           : init.connectAhead !== false
             ? { onFirstRecord: (first: VerifiedProfile) => connectAhead(node, first, signal) }
             : {})

@@ -26,8 +26,11 @@ describe('directory: asking the peer itself', () => {
   })
   afterEach(() => stop.abort())
 
-  /** A reader whose DHT hands out `records` (none: a miss), then waits until the lookup ends. */
-  const reader = (records: Uint8Array[], settleMs: number) => {
+  /**
+   * A reader whose DHT hands out `records` (none: a miss) after `delayMs`, then waits until the
+   * lookup ends.
+   */
+  const reader = (records: Uint8Array[], settleMs: number, delayMs = 0) => {
     gets = 0
     getsEndedAt = []
     return createDirectory({
@@ -35,6 +38,14 @@ describe('directory: asking the peer itself', () => {
         put: async function* () {},
         get: async function* (_key, options) {
           gets++
+          if (delayMs > 0) {
+            const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
+            const aborted = await new Promise<boolean>((resolve) => {
+              const timer = setTimeout(() => resolve(false), delayMs)
+              signal.addEventListener('abort', () => (clearTimeout(timer), resolve(true)), { once: true })
+            })
+            if (aborted) return void getsEndedAt.push(performance.now())
+          }
           for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
           if (records.length === 0) return
           const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
@@ -50,10 +61,11 @@ describe('directory: asking the peer itself', () => {
   }
 
   /** An AskPeer that answers `answer` and notes what it was handed. */
-  const asking = (answer: () => Promise<Uint8Array | undefined>, now = false) => {
+  const asking = (answer: () => Promise<Uint8Array | undefined>, now = false, known = false) => {
     const handed: Array<VerifiedProfile | undefined> = []
     const ask: AskPeer = {
       now,
+      known,
       async ask(first) {
         handed.push(first)
         return answer()
@@ -122,6 +134,62 @@ describe('directory: asking the peer itself', () => {
     assert.equal((await directory.resolve(bob.peerId, { askPeer: failing.ask, fresh: true }))?.seq, 3)
     assert.equal(gets, 1)
     assert.equal(failing.handed.length, 1, 'asked once, not again on the first record')
+  })
+
+  it('asks a peer whose addresses are known at once, beside the lookup, not at its first record', async () => {
+    // the DHT's first record comes after 1.5 s; the peer answers at once
+    const directory = reader([profileOf(bob, 3)], 3_000, 1_500)
+    const { ask, handed } = asking(async () => profileOf(bob, 5), false, true)
+    const started = performance.now()
+    const found = await directory.resolve(bob.peerId, { askPeer: ask })
+    const ms = performance.now() - started
+    assert.equal(found?.seq, 5)
+    assert.ok(ms < 1_000, `resolved after ${ms.toFixed(0)} ms: it waited for the first record`)
+    assert.deepEqual(handed, [undefined], 'asked once, before any record')
+    assert.equal(gets, 1, 'the lookup started beside the question')
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    assert.equal(getsEndedAt.length, 1, 'the lookup was not stopped once the peer had answered')
+    assert.ok(getsEndedAt[0]! - started < 2_500, 'the lookup ran into its settle')
+  })
+
+  it('asks again at the first record`s addresses when the known ones bring no answer', async () => {
+    const directory = reader([profileOf(bob, 3)], 3_000, 300)
+    let asked = 0
+    // stale addresses: the first question fails; at the first record's addresses the peer answers
+    const { ask, handed } = asking(
+      async () => {
+        if (asked++ === 0) throw new Error('dial refused')
+        return profileOf(bob, 5)
+      },
+      false,
+      true
+    )
+    const started = performance.now()
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
+    assert.ok(performance.now() - started < 2_000, 'waited for the lookup to settle')
+    assert.equal(handed.length, 2)
+    assert.equal(handed[0], undefined)
+    assert.equal(handed[1]?.seq, 3, 'asked again with the first record')
+
+    // an older answer than the DHT's, on the second question, is refused as before
+    const older = reader([profileOf(bob, 3)], 300, 100)
+    let staleAsked = 0
+    const stale = asking(
+      async () => {
+        if (staleAsked++ === 0) throw new Error('dial refused')
+        return profileOf(bob, 2)
+      },
+      false,
+      true
+    )
+    assert.equal((await older.resolve(bob.peerId, { askPeer: stale.ask }))?.seq, 3)
+    assert.equal(stale.handed.length, 2)
+
+    // nothing in the DHT and no answer: nothing found, and asked only once
+    const missing = reader([], 50)
+    const silent = asking(async () => undefined, false, true)
+    assert.equal(await missing.resolve(bob.peerId, { askPeer: silent.ask }), undefined)
+    assert.deepEqual(silent.handed, [undefined])
   })
 
   it('gives a connected peer that hangs 2 s, not the caller`s whole wait, before it looks up', async () => {

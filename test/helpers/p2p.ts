@@ -264,6 +264,8 @@ export interface TestMessengerInit {
   limits?: NodeLimits
   /** MessengerInit's, to measure or test the path without it. */
   askRecipient?: boolean
+  /** MessengerInit's, to measure or test the path without it. */
+  askKnownRecipientAtOnce?: boolean
 }
 
 /**
@@ -304,7 +306,10 @@ export function messengerFleet() {
           ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
           ...(init.backoff !== undefined ? { backoff: init.backoff } : {}),
           ...(init.limits !== undefined ? { limits: init.limits } : {}),
-          ...(init.askRecipient !== undefined ? { askRecipient: init.askRecipient } : {})
+          ...(init.askRecipient !== undefined ? { askRecipient: init.askRecipient } : {}),
+          ...(init.askKnownRecipientAtOnce !== undefined
+            ? { askKnownRecipientAtOnce: init.askKnownRecipientAtOnce }
+            : {})
         })
         await messenger.start()
       } catch (err) {

@@ -85,6 +85,50 @@ describe('asking the recipient for its profile', function () {
     await waitFor(() => b.messenger.messages({ peer: a.peerId }).some((m) => m.id === r.id), 'the message at b')
   })
 
+  /** From now on `t`'s DHT gets for `peer`'s profile find nothing until they are given up. */
+  function hangLookups(t: TestMessenger, peer: TestMessenger): void {
+    const dht = t.messenger.node.services.dht
+    const get = dht.get.bind(dht)
+    const key = Buffer.from(profileKey(peer.peerId))
+    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
+      if (!key.equals(k)) return get(k, options)
+      return (async function* () {
+        await new Promise((resolve) => options?.signal?.addEventListener('abort', resolve, { once: true }))
+      })()
+    }) as typeof dht.get
+  }
+
+  /** Part `from` from `to`, leaving `to`'s addresses in `from`'s peer store as a DHT reply would. */
+  async function knownButApart(from: TestMessenger, to: TestMessenger): Promise<void> {
+    const addrs = to.messenger.node.getMultiaddrs()
+    if (connectedTo(from, to)) await partFrom(from, to)
+    await from.messenger.node.peerStore.merge(peerIdFromString(to.peerId), { multiaddrs: addrs })
+    assert.equal(connectedTo(from, to), false)
+    assert.equal(from.messenger.directory.cached(to.peerId), undefined, 'the profile is already known')
+  }
+
+  it('asks a recipient whose addresses it holds at once, without waiting for the lookup`s first record', async () => {
+    await knownButApart(a, b)
+    // the lookup finds nothing: only the question can find b's profile within send's 5 s
+    hangLookups(a, b)
+    const started = performance.now()
+    const r = await a.messenger.sendText(b.peerId, 'asked at once')
+    const ms = performance.now() - started
+    assert.equal(a.messenger.directory.cached(b.peerId)?.seq, b.messenger.directory.own?.seq)
+    assert.ok(ms < 4_000, `took ${ms.toFixed(0)} ms`)
+    await waitFor(() => b.messenger.messages({ peer: a.peerId }).some((m) => m.id === r.id), 'the message at b')
+  })
+
+  it('without askKnownRecipientAtOnce, waits for the first record even when it holds the addresses', async () => {
+    const d = await fleet.start({ bootstrap: a.bootstrap, askKnownRecipientAtOnce: false })
+    await goOnline(d)
+    await knownButApart(d, b)
+    hangLookups(d, b)
+    const r = await d.messenger.sendText(b.peerId, 'queued')
+    assert.equal(r.status, 'queued')
+    assert.equal(d.messenger.directory.cached(b.peerId), undefined, 'found without a record')
+  })
+
   it('falls back to the lookup when the recipient does not answer the question', async () => {
     // a node without the protocol (an older version)
     await b.messenger.node.unhandle(PROFILE_PROTOCOL)
