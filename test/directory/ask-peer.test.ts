@@ -42,9 +42,16 @@ describe('directory: asking the peer itself', () => {
             const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
             const aborted = await new Promise<boolean>((resolve) => {
               const timer = setTimeout(() => resolve(false), delayMs)
-              signal.addEventListener('abort', () => (clearTimeout(timer), resolve(true)), { once: true })
+              const onAbort = (): void => {
+                clearTimeout(timer)
+                resolve(true)
+              }
+              signal.addEventListener('abort', onAbort, { once: true })
             })
-            if (aborted) return void getsEndedAt.push(performance.now())
+            if (aborted) {
+              getsEndedAt.push(performance.now())
+              return
+            }
           }
           for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
           if (records.length === 0) return
