@@ -102,6 +102,12 @@ export interface MessengerInit {
    * measure what it saves. @default true
    */
   askKnownRecipientAtOnce?: boolean
+  /**
+   * Publish this node's profile when it starts (and keep it published). A simulation holds it back
+   * while its network forms and starts it with `directory.start()` once every node has joined
+   * (src/sim/forming.ts). @default true
+   */
+  publishOnStart?: boolean
   /** Profile lifetime. @default 24 h */
   profileTtlMs?: number
   backoff?: BackoffPolicy
@@ -518,7 +524,7 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       node.addEventListener('peer:connect', onConnect)
       node.addEventListener('self:peer:update', onAddresses)
       started = true
-      directory.start()
+      if (init.publishOnStart !== false) directory.start()
       scheduleStatus()
       void Promise.allSettled(trust.list().map((r) => fetchStatus(r.registryId)))
       outbox.start()

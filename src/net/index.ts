@@ -16,7 +16,7 @@ export type {
 export { createMessageClient, serveMessages } from './msg-protocol.ts'
 export { distanceFraction, estimateNetworkSize, kadId, networkSizeOf } from './network-size.ts'
 export type { DhtSettings, DhtTuning, ParleyLibp2p, ParleyNodeInit, ParleyServices } from './node.ts'
-export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger } from './node.ts'
+export { createParleyNode, dhtSettings, libp2pPrivateKey, noopLogger, routingTableSize } from './node.ts'
 export { noiseCrypto } from './noise-crypto.ts'
 export { fetchProfile, serveProfile } from './profile-protocol.ts'
 export type { RateLimiter, RateLimiterInit } from './rate-limit.ts'

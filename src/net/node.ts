@@ -294,6 +294,12 @@ export interface DhtSettings {
 /** Accepts every contact: stands in for kad-dht's ping when `verifyNewContacts` is false. */
 const trustEveryContact = async (): Promise<boolean> => true
 
+/** How many contacts the node's DHT routing table holds (0 if kad-dht's internals moved). */
+export function routingTableSize(node: ParleyLibp2p): number {
+  const size = (node.services.dht as unknown as { routingTable?: { size?: unknown } }).routingTable?.size
+  return typeof size === 'number' ? size : 0
+}
+
 /**
  * Read the DHT settings from the running kad-dht itself (not from the options it was given), so a
  * report says what the nodes actually used. Throws if kad-dht's internals moved.

@@ -106,7 +106,8 @@ export function createCluster(init: ClusterInit) {
     denyOutboundEncryptedConnection: async (peer: PeerId) => blocked(self, peer.toString())
   })
 
-  const start = async (index: number, bootstrap: string[]): Promise<SimNode> => {
+  /** Start node `index`; `publish: false` holds its profile back until its directory is started. */
+  const start = async (index: number, bootstrap: string[], options: { publish?: boolean } = {}): Promise<SimNode> => {
     const node = nodes.get(index)!
     if (node.messenger !== undefined) return node
     const trust = init.trustFor?.(index)
@@ -120,6 +121,7 @@ export function createCluster(init: ClusterInit) {
       datastore,
       bootstrap,
       mdns: false,
+      ...(options.publish === false ? { publishOnStart: false } : {}),
       ...(trust !== undefined ? { trust } : {}),
       ...(attestation !== undefined ? { attestation } : {}),
       ...(init.transport === 'memory'

@@ -12,7 +12,9 @@ const log = logger('parley:sim:coordinator')
 
 /** Coordinator → worker: a call; the worker answers `{ re: id, ok, value | error }`. */
 export type WorkerCall =
-  | { op: 'start'; index: number; bootstrap: string[] }
+  | { op: 'start'; index: number; bootstrap: string[]; publish?: boolean }
+  | { op: 'publish'; index: number }
+  | { op: 'routingTableSize'; index: number }
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
   | { op: 'send'; from: number; to: number; text: string }
@@ -147,8 +149,13 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
   const everyone = <T>(c: WorkerCall): Promise<T[]> => Promise.all(workers.map((_, w) => call<T>(w, c)))
 
   const handle: ClusterHandle = {
-    async start(index, bootstrap) {
-      const r = await call<{ address: string; peerId: string }>(of(index), { op: 'start', index, bootstrap })
+    async start(index, bootstrap, options = {}) {
+      const r = await call<{ address: string; peerId: string }>(of(index), {
+        op: 'start',
+        index,
+        bootstrap,
+        ...(options.publish === false ? { publish: false } : {})
+      })
       up.add(index)
       peerIds.set(index, r.peerId)
       return r.address
@@ -159,6 +166,8 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     },
     isUp: (index) => up.has(index),
     published: (index) => call<boolean>(of(index), { op: 'published', index }),
+    publish: (index) => call<void>(of(index), { op: 'publish', index }),
+    routingTableSize: (index) => call<number>(of(index), { op: 'routingTableSize', index }),
     peerId: (index) => peerIds.get(index) ?? '',
     send: (from, to, text) => call(of(from), { op: 'send', from, to, text }),
     lookup: (from, target) => call(of(from), { op: 'lookup', from, target }),

@@ -49,6 +49,77 @@ export async function joinInBatches(init: JoinInit): Promise<void> {
   }
 }
 
+/** Contacts a joiner's routing table must hold before it counts as joined: Kademlia's K. */
+export const JOINED_CONTACTS = 20
+
+export interface JoinThenPublishInit extends Omit<JoinInit, 'handle'> {
+  handle: Pick<ClusterHandle, 'start' | 'published' | 'publish' | 'routingTableSize'>
+  /** The seed nodes, started already with their profiles held back: they publish first. */
+  seeds: number[]
+  /** After a round that found newly joined nodes. */
+  onJoined?(joined: number): void
+}
+
+/**
+ * Start the joiners in batches with their profiles held back, then publish every node's profile
+ * in batches (bootstrap pacing, `"publish": "after-join"`). A joiner counts as joined once its
+ * routing table holds JOINED_CONTACTS contacts (or every node up before it); the pacing rules are
+ * joinInBatches', with "joined" in place of "published" while joining. Each profile is then put
+ * once, at the network's full size: put while the network was a tenth of it, it would sit on nodes
+ * that are no longer its key's closest, and the growth republish would put it again at each doubling.
+ */
+export async function joinThenPublish(init: JoinThenPublishInit): Promise<void> {
+  const { handle, joiners, published } = init
+  const maxBacklog = Math.floor(init.batch / 2)
+  const batchWaitMs = init.batchWaitMs ?? BATCH_JOIN_WAIT_MS
+  const joined = new Set<number>()
+  const up = init.seeds.length
+  let started = 0
+  for (let i = 0; i < joiners.length; i += init.batch) {
+    const joining = joiners.slice(i, i + init.batch)
+    await Promise.all(joining.map((n) => handle.start(n, init.seedAddrs, { publish: false })))
+    started += joining.length
+    init.onChange(started)
+    const need = Math.min(JOINED_CONTACTS, up + started - 1)
+    const report = (): void => init.onJoined?.(joined.size)
+    const batchDeadline = Math.min(init.deadline, now() + batchWaitMs)
+    await waitJoined(handle, joining, need, batchDeadline, joined, report)
+    await waitJoined(handle, joiners.slice(0, i + joining.length), need, init.deadline, joined, report, maxBacklog)
+  }
+  const everyone = [...init.seeds, ...joiners]
+  const report = (): void => init.onChange(started)
+  for (let i = 0; i < everyone.length; i += init.batch) {
+    const publishing = everyone.slice(i, i + init.batch)
+    await Promise.all(publishing.map((n) => handle.publish(n)))
+    const batchDeadline = Math.min(init.deadline, now() + batchWaitMs)
+    await waitPublished(handle, publishing, batchDeadline, published, report)
+    await waitPublished(handle, everyone.slice(0, i + publishing.length), init.deadline, published, report, {
+      missing: maxBacklog
+    })
+  }
+}
+
+/** Wait until at most `missing` of `nodes` have routing tables of `need` contacts, or `deadline`. */
+async function waitJoined(
+  handle: Pick<ClusterHandle, 'routingTableSize'>,
+  nodes: number[],
+  need: number,
+  deadline: number,
+  joined: Set<number>,
+  onChange: () => void,
+  missing = 0
+): Promise<void> {
+  let waiting = nodes.filter((i) => !joined.has(i))
+  while (now() < deadline && waiting.length > missing) {
+    const sizes = await Promise.all(waiting.map((i) => handle.routingTableSize(i)))
+    const before = joined.size
+    for (const [k, i] of waiting.entries()) if (sizes[k]! >= need) joined.add(i)
+    if (joined.size > before) onChange()
+    waiting = waiting.filter((i) => !joined.has(i))
+    if (waiting.length > missing) await sleep(200)
+  }
+}
+
 /** When a wait may end with some nodes still unpublished. */
 export interface PublishWait {
   /** End as soon as at most this many lack a profile. @default 0 */

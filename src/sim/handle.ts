@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { LookupStats } from '../directory/index.ts'
 import type { MessengerInit } from '../messenger/index.ts'
-import { type DhtSettings, dhtSettings } from '../net/index.ts'
+import { type DhtSettings, dhtSettings, routingTableSize } from '../net/index.ts'
 import { simTrust } from './business.ts'
 import { createCluster, peerIdOfNode } from './cluster.ts'
 import { derive } from './rng.ts'
@@ -12,8 +12,15 @@ import type { LinkConditions } from './simnet.ts'
  * spread over worker processes (the coordinator forwards each call to the node's worker).
  */
 export interface ClusterHandle {
-  /** Start node i (or restart it, keeping its store); resolves with its address. */
-  start(index: number, bootstrap: string[]): Promise<string>
+  /**
+   * Start node i (or restart it, keeping its store); resolves with its address. `publish: false`
+   * holds its profile back until `publish(i)`.
+   */
+  start(index: number, bootstrap: string[], options?: { publish?: boolean }): Promise<string>
+  /** Start publishing node i's profile (after a start with `publish: false`). */
+  publish(index: number): Promise<void>
+  /** How many contacts node i's DHT routing table holds (0 if it is down). */
+  routingTableSize(index: number): Promise<number>
   stop(index: number): Promise<void>
   isUp(index: number): boolean
   /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
@@ -133,9 +140,16 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     return m
   }
   return {
-    async start(i, bootstrap) {
-      const n = await cluster.start(i, bootstrap)
+    async start(i, bootstrap, options = {}) {
+      const n = await cluster.start(i, bootstrap, options)
       return n.address ?? ''
+    },
+    async publish(i) {
+      up(i).directory.start()
+    },
+    routingTableSize: async (i) => {
+      const m = node(i).messenger
+      return m === undefined ? 0 : routingTableSize(m.node)
     },
     stop: (i) => cluster.stop(i),
     isUp: (i) => node(i).messenger !== undefined,

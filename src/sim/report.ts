@@ -181,7 +181,7 @@ export function formatSummary(s: Summary): string {
     `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}; queued (sealed, after a first message's lookup) p50 ${ms(s.queuedMs.p50)}, then to the inbox p50 ${ms(s.deliveryMs.p50)}`,
     `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}; first record p50 ${ms(s.lookupFirstRecordMs.p50)}, p90 ${ms(s.lookupFirstRecordMs.p90)}`,
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,
-    `publishes  ${s.publishes.forming} profile puts while forming (${s.publishes.quietWaitS} s waiting for republishing to calm), ${s.publishes.workload} during the workload`,
+    `publishes  ${s.publishes.forming} profile puts while forming${s.publishes.when === 'after-join' ? ' (held until every node had joined)' : ''} (${s.publishes.quietWaitS} s waiting for republishing to calm), ${s.publishes.workload} during the workload`,
     `cpu        ${s.cpuS.forming} CPU-s forming, ${s.cpuS.workload} CPU-s in the ${s.cpuS.workloadWallS} s of workload and settling (${Math.round(workloadShare * 100)} % of ${s.cpuS.cores} cores); event loop late by p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms${saturated ? ' (CPU saturated: latencies include waiting for it; try fewer messages, a longer duration, fewer nodes or --workers)' : ''}`
   ]
   const d = s.dht

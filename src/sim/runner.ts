@@ -5,7 +5,7 @@ import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simRegistry } from './business.ts'
 import { peerIdOfNode } from './cluster.ts'
-import { joinInBatches, waitPublished } from './forming.ts'
+import { joinInBatches, joinThenPublish, waitPublished } from './forming.ts'
 import { type ClusterHandle, localHandle, type PublishActivity, type SimStats } from './handle.ts'
 import { distribution } from './metrics.ts'
 import { type FaultEvent, makePlan, messageText, type Plan } from './plan.ts'
@@ -95,9 +95,9 @@ export interface Summary {
   /**
    * Profile puts, republishes included: while forming (to the workload's start) and during the
    * workload and settling; `quietWaitS` is how long the run waited after the routable check for
-   * the network's republishing to calm (see waitQuiet).
+   * the network's republishing to calm (see waitQuiet); `when` is the scenario's `publish`.
    */
-  publishes: { forming: number; workload: number; quietWaitS: number }
+  publishes: { forming: number; workload: number; quietWaitS: number; when: Scenario['publish'] }
   faults: { churned: number; partitions: number; misbehaving: number; linkChanges: number }
   /** The Kad-DHT settings the nodes ran with (scenario `dht`, else production's). */
   dht: { alpha: number; disjointPaths: number; verifyNewContacts: boolean }
@@ -279,25 +279,28 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
 
   try {
     // --- forming: seeds first, then everyone else in batches, bootstrapping through the seeds
+    const hold = s.publish === 'after-join'
     for (const i of plan.seeds) {
-      seedAddrs.push(await handle.start(i, [...seedAddrs]))
+      seedAddrs.push(await handle.start(i, [...seedAddrs], hold ? { publish: false } : {}))
       progress.started++
     }
     report()
     progress.phase = 'forming'
     const rest = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !plan.seeds.includes(i))
-    await joinInBatches({
+    const joining = {
       handle,
       joiners: rest,
       seedAddrs,
       batch: run.batch ?? 50,
       deadline: now() + s.warmup * 1000,
       published,
-      onChange: (started) => {
+      onChange: (started: number) => {
         progress.started = plan.seeds.length + started
         report()
       }
-    })
+    }
+    if (hold) await joinThenPublish({ ...joining, seeds: plan.seeds })
+    else await joinInBatches(joining)
     unpublished = await waitRoutable(handle, s, plan, published, report, (probe) => {
       progress.probe = probe
       report()
@@ -488,7 +491,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
     unpublished: unpublished.length,
-    publishes: { ...publishes, workload: Math.max(0, stats.publishes.total - publishes.forming) },
+    publishes: { ...publishes, workload: Math.max(0, stats.publishes.total - publishes.forming), when: s.publish },
     faults: summaryFaults,
     dht: reportedDht(stats.dht, run.nodeOptions?.dht),
     ...(plan.business !== undefined ? { verification } : {})

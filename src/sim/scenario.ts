@@ -68,6 +68,13 @@ export interface Scenario {
    * paths, new contacts pinged before they enter a routing table); README, "Lighter DHT settings".
    */
   dht: { alpha?: number; disjointPaths?: number; verifyNewContacts?: boolean }
+  /**
+   * When a node first publishes its profile while the network forms: as it starts, as a
+   * production node does ("on-start"), or once every node has joined ("after-join"), so each
+   * profile is put once, at the network's full size, and the growth republish has nothing to
+   * move. Nodes that restart later (churn) publish as they start either way.
+   */
+  publish: 'on-start' | 'after-join'
 }
 
 const range = { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2, maxItems: 2 } as const
@@ -160,6 +167,7 @@ export const scenarioSchema = {
     },
     settle: { type: 'number', minimum: 0, maximum: 86_400 },
     warmup: { type: 'number', minimum: 0, maximum: 86_400 },
+    publish: { enum: ['on-start', 'after-join'] },
     dht: {
       type: 'object',
       additionalProperties: false,
@@ -201,7 +209,8 @@ export const DEFAULT_SCENARIO: Scenario = {
   faults: [],
   settle: 60,
   warmup: 120,
-  dht: {}
+  dht: {},
+  publish: 'on-start'
 }
 
 /** Check a scenario object and fill in defaults. Throws ScenarioError with what is wrong. */
@@ -255,6 +264,7 @@ export function parseScenario(input: unknown): Scenario {
     settle: raw.settle ?? DEFAULT_SCENARIO.settle,
     warmup: raw.warmup ?? DEFAULT_SCENARIO.warmup,
     dht: { ...raw.dht },
+    publish: raw.publish ?? DEFAULT_SCENARIO.publish,
     ...(raw.business !== undefined
       ? { business: { name: raw.business.name, customers: raw.business.customers ?? 0.2 } }
       : {})

@@ -22,13 +22,17 @@ async function answer(c: WorkerCall): Promise<unknown> {
   if (handle === undefined) throw new Error('worker not initialised')
   switch (c.op) {
     case 'start': {
-      const address = await handle.start(c.index, c.bootstrap)
+      const address = await handle.start(c.index, c.bootstrap, c.publish === false ? { publish: false } : {})
       return { address, peerId: handle.peerId(c.index) }
     }
     case 'stop':
       return handle.stop(c.index)
     case 'published':
       return handle.published(c.index)
+    case 'publish':
+      return handle.publish(c.index)
+    case 'routingTableSize':
+      return handle.routingTableSize(c.index)
     case 'send':
       return handle.send(c.from, c.to, c.text)
     case 'lookup':

@@ -4,7 +4,14 @@
  * has published: a stalled network cannot be staged on demand with real nodes.
  */
 import assert from 'node:assert/strict'
-import { joinInBatches, waitPublished, waitQuiet, workerOf } from '../../src/sim/index.ts'
+import {
+  JOINED_CONTACTS,
+  joinInBatches,
+  joinThenPublish,
+  waitPublished,
+  waitQuiet,
+  workerOf
+} from '../../src/sim/index.ts'
 import { sleep, waitFor } from '../helpers/p2p.ts'
 
 /** A handle whose nodes publish when the test says so. */
@@ -24,7 +31,72 @@ function scriptedHandle() {
   }
 }
 
+/** A handle whose routing tables and stored profiles the test sets, noting the order of calls. */
+function heldHandle() {
+  const calls: string[] = []
+  const tables = new Map<number, number>()
+  const storedProfiles = new Set<number>()
+  return {
+    calls,
+    tables,
+    storedProfiles,
+    handle: {
+      start: async (index: number, _bootstrap: string[], options?: { publish?: boolean }) => {
+        calls.push(`start ${index}${options?.publish === false ? ' held' : ''}`)
+        return `/memory/${index}`
+      },
+      publish: async (index: number) => {
+        calls.push(`publish ${index}`)
+      },
+      routingTableSize: async (index: number) => tables.get(index) ?? 0,
+      published: async (index: number) => storedProfiles.has(index)
+    }
+  }
+}
+
 describe('sim: forming the network', () => {
+  it('"after-join": starts every joiner held back, paced on routing tables, then publishes seeds first', async () => {
+    const { handle, calls, tables, storedProfiles } = heldHandle()
+    const published = new Set<number>()
+    const joiners = [2, 3, 4, 5]
+    const done = joinThenPublish({
+      handle,
+      seeds: [0, 1],
+      joiners,
+      seedAddrs: ['/memory/0', '/memory/1'],
+      batch: 2,
+      batchWaitMs: 60_000,
+      deadline: Date.now() + 60_000,
+      published,
+      onChange: () => {}
+    })
+    await sleep(400)
+    assert.deepEqual(calls, ['start 2 held', 'start 3 held'], 'the next batch started before this one joined')
+    // a table of 3 is all the first batch can have: the two seeds and each other
+    tables.set(2, 3)
+    tables.set(3, 2)
+    await sleep(400)
+    assert.equal(calls.length, 2, 'a joiner with 2 of 3 possible contacts counted as joined')
+    tables.set(3, 3)
+    await waitFor(() => calls.length === 4, 'the second batch')
+    assert.deepEqual(calls.slice(2), ['start 4 held', 'start 5 held'])
+    for (const n of [4, 5]) tables.set(n, JOINED_CONTACTS)
+    await waitFor(() => calls.length === 6, 'the first publishes')
+    assert.deepEqual(calls.slice(4), ['publish 0', 'publish 1'], 'the seeds publish first, once all have joined')
+    await sleep(400)
+    assert.equal(calls.length, 6, 'the next publish batch did not wait for this one')
+    storedProfiles.add(0)
+    storedProfiles.add(1)
+    await waitFor(() => calls.length === 8, 'the second publishes')
+    for (const n of joiners) storedProfiles.add(n)
+    await done
+    assert.deepEqual(calls.slice(6), ['publish 2', 'publish 3', 'publish 4', 'publish 5'])
+    assert.deepEqual(
+      [...published].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5]
+    )
+  })
+
   it('holds the next batch while more than half a batch of started nodes have not published', async () => {
     const { handle, started, storedProfiles } = scriptedHandle()
     const published = new Set<number>()

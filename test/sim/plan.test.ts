@@ -88,6 +88,7 @@ describe('sim: scenarios and plans', () => {
       [{ dht: { alpha: 0 } }, /alpha must be >= 1/],
       [{ dht: { kBucketSize: 2 } }, /additional properties \(kBucketSize\)/],
       [{ dht: { verifyNewContacts: 'no' } }, /verifyNewContacts must be boolean/],
+      [{ publish: 'later' }, /publish must be equal to one of the allowed values/],
       ['not an object', /must be object/]
     ]
     for (const [input, message] of bad) {
@@ -97,6 +98,11 @@ describe('sim: scenarios and plans', () => {
         JSON.stringify(input)
       )
     }
+  })
+
+  it('publishes as nodes start unless the scenario holds profiles until every node has joined', () => {
+    assert.equal(parseScenario({ nodes: 10 }).publish, 'on-start')
+    assert.equal(parseScenario({ nodes: 10, publish: 'after-join' }).publish, 'after-join')
   })
 
   it('reads scenario files and explains bad JSON', () => {

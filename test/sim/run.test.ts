@@ -111,6 +111,27 @@ describe('sim: runs with real nodes', function () {
     }
   })
 
+  it('with "publish": "after-join", holds every profile until all nodes have joined, and still delivers', async () => {
+    const scenario = parseScenario({
+      nodes: 12,
+      seed: 13,
+      workload: { messages: 20, duration: 3, lookups: 6 },
+      settle: 120,
+      publish: 'after-join'
+    })
+    // batches of 4: published with each batch as it joins, profiles would be stored from the first
+    const r = await runSimulation({ scenario, batch: 4 })
+    assert.equal(r.summary.publishes.when, 'after-join')
+    // no profile was stored anywhere before the last node had started
+    const early = r.forming.filter((f) => f.published > 0 && f.started < 12)
+    assert.deepEqual(early, [], JSON.stringify(r.forming))
+    assert.deepEqual([r.forming.at(-1)?.started, r.forming.at(-1)?.published], [12, 12])
+    assert.ok(r.summary.publishes.forming >= 12, JSON.stringify(r.summary.publishes))
+    assert.equal(r.summary.messages.delivered, 20)
+    assert.equal(r.summary.messages.lost, 0)
+    assert.equal(r.summary.lookupMs.ok, 6)
+  })
+
   it('with churn and a partition nothing is lost once the network heals', async () => {
     const scenario = parseScenario({
       nodes: 12,
@@ -140,7 +161,9 @@ describe('sim: runs with real nodes', function () {
       seed: 2,
       workload: { messages: 12, duration: 3, lookups: 4 },
       settle: 120,
-      dht: { alpha: 3, verifyNewContacts: false }
+      dht: { alpha: 3, verifyNewContacts: false },
+      // the workers hold profiles back and publish on the coordinator's word
+      publish: 'after-join'
     })
     const own = process.cpuUsage()
     const r = await runSimulation({ scenario })
@@ -153,6 +176,11 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.lost, 0)
     // put counts come back from every worker (and the seeds' process)
     assert.ok(r.summary.publishes.forming >= 8, JSON.stringify(r.summary.publishes))
+    assert.deepEqual(
+      r.forming.filter((f) => f.published > 0 && f.started < 8),
+      [],
+      'a profile was stored before every node had joined'
+    )
     // so does CPU time: the workers' nodes did the forming, not this (the coordinator's) process
     const { forming, workload } = r.summary.cpuS
     assert.ok(forming + workload > ownS + 1, `${JSON.stringify(r.summary.cpuS)} against this process's ${ownS} s`)

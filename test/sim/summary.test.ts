@@ -25,7 +25,7 @@ function summary(): Summary {
     durationS: 759.2,
     formationS: 694.6,
     unpublished: 0,
-    publishes: { forming: 1643, workload: 11, quietWaitS: 16.9 },
+    publishes: { forming: 1643, workload: 11, quietWaitS: 16.9, when: 'on-start' },
     faults: { churned: 0, partitions: 0, misbehaving: 0, linkChanges: 0 },
     dht: { alpha: 3, disjointPaths: 1, verifyNewContacts: false }
   }
@@ -66,6 +66,7 @@ describe('sim: the terminal summary', () => {
     s.messages = { ...s.messages, planned: 210, undeliverable: 3 }
     s.eventLoopDelayMs = { p50: 120, p99: 900 }
     s.faults = { churned: 5, partitions: 1, misbehaving: 2, linkChanges: 0 }
+    s.publishes = { ...s.publishes, when: 'after-join' }
     s.latencyMs = distribution([])
     s.queuedMs = distribution([])
     s.deliveryMs = distribution([])
@@ -74,6 +75,7 @@ describe('sim: the terminal summary', () => {
     assert.match(text, /0 duplicates, 3 to misbehaving nodes, 10 never sent\n/)
     assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –; queued .* p50 –, then to the inbox p50 –\n/)
     assert.match(text, /p99 900 ms \(CPU saturated: /)
+    assert.match(text, /1643 profile puts while forming \(held until every node had joined\) \(16\.9 s/)
     assert.match(text, /faults {5}5 restarts, 1 partitions, 2 misbehaving nodes, 0 link changes/)
   })
 
