@@ -60,7 +60,8 @@ export interface ResolveOptions {
   /**
    * Ask the peer itself for its record: at once if `now` (a connection to it is open), beside the
    * lookup if its addresses are `known`, else on the lookup's first record, whose addresses let
-   * `ask` reach it. A node is the one authority on its
+   * `ask` reach it, or with no addresses (`ask` finds them by peer routing) when the lookup finds
+   * no record at all. A node is the one authority on its
    * newest profile, so a valid answer ends this resolve without waiting for the lookup to settle
    * (the lookup runs on for anyone else waiting on it). No answer, or a bad one: the lookup decides.
    */
@@ -76,7 +77,11 @@ export interface AskPeer {
    * the lookup, not at its first record. If that fails (stale addresses), ask at the first record's.
    */
   known?: boolean
-  /** The peer's record as it answers (verified by the directory), or undefined if it has none. */
+  /**
+   * The peer's record as it answers (verified by the directory), or undefined if it has none.
+   * `first` is the record whose addresses to reach it at; undefined: the addresses are known
+   * already, or must be found by peer routing.
+   */
   ask(first: VerifiedProfile | undefined, signal: AbortSignal): Promise<Uint8Array | undefined>
 }
 
@@ -557,7 +562,10 @@ export function createDirectory(init: DirectoryInit): Directory {
       const fromPeer = question.then((q) => q?.answer)
       const settledOrPeer = settled.then(async (found) => {
         const q = await question
-        return (q === undefined ? undefined : await within(q.answer, settleMs)) ?? found
+        // No record anywhere (a put that found no one, records lost with their holders, expired):
+        // the peer may still be up. Asked without addresses, it is found by DHT peer routing.
+        if (q === undefined) return found ?? (await askPeer(peerId, undefined, ask, signal))
+        return (await within(q.answer, settleMs)) ?? found
       })
       return firstFound(fromPeer, settledOrPeer).finally(release)
     },

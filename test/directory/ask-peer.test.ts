@@ -245,16 +245,29 @@ describe('directory: asking the peer itself', () => {
     assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
   })
 
-  it('does not wait for a peer slower than the lookup, and asks nobody when the lookup finds nothing', async () => {
+  it('does not wait for a peer slower than the lookup', async () => {
     const directory = reader([profileOf(bob, 3)], 50)
     const slow = asking(() => new Promise((resolve) => setTimeout(() => resolve(profileOf(bob, 7)), 3_000)))
     const started = performance.now()
     assert.equal((await directory.resolve(bob.peerId, { askPeer: slow.ask }))?.seq, 3)
     assert.ok(performance.now() - started < 2_000, 'waited for the slow peer')
+  })
 
+  it('asks the peer without addresses (peer routing finds it) when the lookup finds no record', async () => {
     const missing = reader([], 50)
-    const never = asking(async () => profileOf(bob, 1))
-    assert.equal(await missing.resolve(bob.peerId, { askPeer: never.ask }), undefined)
-    assert.equal(never.handed.length, 0)
+    const up = asking(async () => profileOf(bob, 4))
+    assert.equal((await missing.resolve(bob.peerId, { askPeer: up.ask }))?.seq, 4)
+    assert.deepEqual(up.handed, [undefined], 'asked once, with no record to take addresses from')
+    assert.equal(missing.cached(bob.peerId)?.seq, 4, 'the answer is cached')
+
+    // a peer that is down (or answers with someone else's record): still nothing
+    const down = asking(async () => undefined)
+    assert.equal(await reader([], 50).resolve(bob.peerId, { askPeer: down.ask }), undefined)
+    assert.equal(down.handed.length, 1)
+    const impostor = asking(async () => profileOf(createIdentity(), 9))
+    assert.equal(await reader([], 50).resolve(bob.peerId, { askPeer: impostor.ask }), undefined)
+
+    // without askPeer, a miss is a miss
+    assert.equal(await reader([], 50).resolve(bob.peerId), undefined)
   })
 })

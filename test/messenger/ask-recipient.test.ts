@@ -98,6 +98,20 @@ describe('asking the recipient for its profile', function () {
     }) as typeof dht.get
   }
 
+  /** From now on `t`'s DHT gets for `peer`'s profile end at once with no record: none is stored. */
+  function missLookups(t: TestMessenger, peer: TestMessenger): () => number {
+    const dht = t.messenger.node.services.dht
+    const get = dht.get.bind(dht)
+    const key = Buffer.from(profileKey(peer.peerId))
+    let n = 0
+    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
+      if (!key.equals(k)) return get(k, options)
+      n++
+      return (async function* () {})()
+    }) as typeof dht.get
+    return () => n
+  }
+
   /** Part `from` from `to`, leaving `to`'s addresses in `from`'s peer store as a DHT reply would. */
   async function knownButApart(from: TestMessenger, to: TestMessenger): Promise<void> {
     const addrs = to.messenger.node.getMultiaddrs()
@@ -127,6 +141,22 @@ describe('asking the recipient for its profile', function () {
     const r = await d.messenger.sendText(b.peerId, 'queued')
     assert.equal(r.status, 'queued')
     assert.equal(d.messenger.directory.cached(b.peerId), undefined, 'found without a record')
+  })
+
+  it('finds a recipient whose profile the DHT does not hold by peer routing, and asks it', async () => {
+    // e joins after b published, so it holds no copy of b's profile; and no DHT node answers with
+    // one (b's put found no one, or the holders left). b is up and in the others' routing tables.
+    const e = await fleet.start({ bootstrap: a.bootstrap })
+    await goOnline(e)
+    const lookups = missLookups(e, b)
+    assert.equal(await e.messenger.directory.resolve(b.peerId, { fresh: true }), undefined, 'a lookup finds b')
+    if (connectedTo(e, b)) await partFrom(e, b)
+    await e.messenger.node.peerStore.delete(peerIdFromString(b.peerId))
+    assert.equal(e.messenger.directory.cached(b.peerId), undefined, 'the profile is already known')
+    const r = await e.messenger.sendText(b.peerId, 'found by peer routing')
+    assert.ok(lookups() >= 2, 'looked the profile up first')
+    assert.equal(e.messenger.directory.cached(b.peerId)?.seq, b.messenger.directory.own?.seq, 'sealed at send')
+    await waitFor(() => b.messenger.messages({ peer: e.peerId }).some((m) => m.id === r.id), 'the message at b')
   })
 
   it('falls back to the lookup when the recipient does not answer the question', async () => {
