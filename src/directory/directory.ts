@@ -139,6 +139,11 @@ export interface Directory {
   cached(peerId: string): VerifiedProfile | undefined
   /** Forget a cached profile (after a failed dial, so the next resolve asks the DHT). */
   invalidate(peerId: string): void
+  /**
+   * Sign this node's profile without putting it, so the node can answer a peer that asks for it
+   * (`own`) while its put is held back (a simulator forming a network). `publish` signs anew.
+   */
+  sign(): VerifiedProfile
   /** Republish every ttl/2, sooner after a put nobody stored, and on `changed()`. */
   start(): void
   stop(): void
@@ -407,14 +412,19 @@ export function createDirectory(init: DirectoryInit): Directory {
     return { profile: best, stats }
   }
 
-  const publish = async (options: { signal?: AbortSignal } = {}): Promise<PublishResult> => {
+  const sign = (content = init.content()): { seq: number; expiresAt: number; bytes: Uint8Array } => {
     const issuedAt = now()
     const seq = init.nextSeq()
     const expiresAt = issuedAt + ttlMs
-    const content = init.content()
-    publishedContent = contentOf(content)
     const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
     own = verifyProfileRecord(bytes, { now: issuedAt })
+    return { seq, expiresAt, bytes }
+  }
+
+  const publish = async (options: { signal?: AbortSignal } = {}): Promise<PublishResult> => {
+    const content = init.content()
+    publishedContent = contentOf(content)
+    const { seq, expiresAt, bytes } = sign(content)
     let acks = 0
     putsRunning++
     try {
@@ -570,6 +580,10 @@ export function createDirectory(init: DirectoryInit): Directory {
       return firstFound(fromPeer, settledOrPeer).finally(release)
     },
     cached,
+    sign() {
+      sign()
+      return own!
+    },
     invalidate(peerId) {
       memory.delete(peerId)
     },

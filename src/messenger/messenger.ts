@@ -140,6 +140,12 @@ export interface SendResult {
 }
 
 /** A Parley node: identity, store, libp2p, directory, inbox and outbox, composed. */
+/** Messenger.resolve's options: the directory's, and whether to ask the peer itself. */
+export interface MessengerResolveOptions extends Omit<ResolveOptions, 'askPeer'> {
+  /** Ask the peer for its own profile as a first message does (beside the lookup, or after a miss). */
+  askRecipient?: boolean
+}
+
 export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   readonly peerId: string
   readonly identity: Identity
@@ -166,8 +172,11 @@ export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   contacts(): Contact[]
   addContact(name: string, peerId: string): Contact
   removeContact(name: string): boolean
-  /** A peer's profile: cached unless `fresh` (`onLookup` gets a DHT lookup's figures). */
-  resolve(peerId: string, options?: ResolveOptions): Promise<VerifiedProfile | undefined>
+  /**
+   * A peer's profile: cached unless `fresh` (`onLookup` gets a DHT lookup's figures). With
+   * `askRecipient`, the peer itself is asked as for a first message (ResolveOptions.askPeer).
+   */
+  resolve(peerId: string, options?: MessengerResolveOptions): Promise<VerifiedProfile | undefined>
   /** Publish our profile now (after a name change, a key rotation). */
   publishProfile(): Promise<{ seq: number; acks: number }>
   setName(name: string | undefined): void
@@ -524,7 +533,9 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
       node.addEventListener('peer:connect', onConnect)
       node.addEventListener('self:peer:update', onAddresses)
       started = true
+      // a held-back profile is still signed: a peer that finds this node by peer routing can ask for it
       if (init.publishOnStart !== false) directory.start()
+      else directory.sign()
       scheduleStatus()
       void Promise.allSettled(trust.list().map((r) => fetchStatus(r.registryId)))
       outbox.start()
@@ -561,10 +572,14 @@ export async function createMessenger(init: MessengerInit): Promise<Messenger> {
     contacts: () => store.listContacts(),
     addContact: (contactName: string, peerId: string) => store.addContact(contactName, peerId, now()),
     removeContact: (contactName: string) => store.removeContact(contactName),
-    async resolve(peerId: string, options?: ResolveOptions) {
+    async resolve(peerId: string, options: MessengerResolveOptions = {}) {
       peerIdToBytes(peerId)
       if (peerId === identity.peerId) return directory.own
-      const profile = await directory.resolve(peerId, options)
+      const { askRecipient, ...rest } = options
+      const profile = await directory.resolve(
+        peerId,
+        askRecipient === true ? { ...rest, askPeer: await askPeerFor(node, peerId, askAtOnce) } : rest
+      )
       if (profile !== undefined) verifier.learn(peerId, profile.attestation, 'profile')
       return profile
     },

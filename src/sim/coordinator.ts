@@ -18,7 +18,7 @@ export type WorkerCall =
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
   | { op: 'send'; from: number; to: number; text: string }
-  | { op: 'lookup'; from: number; target: number }
+  | { op: 'lookup'; from: number; target: number; askRecipient?: boolean }
   | { op: 'partition'; groups: number[] | undefined }
   | { op: 'link'; conditions: LinkConditions }
   | { op: 'verify'; from: number; target: number }
@@ -170,7 +170,8 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     routingTableSize: (index) => call<number>(of(index), { op: 'routingTableSize', index }),
     peerId: (index) => peerIds.get(index) ?? '',
     send: (from, to, text) => call(of(from), { op: 'send', from, to, text }),
-    lookup: (from, target) => call(of(from), { op: 'lookup', from, target }),
+    lookup: (from, target, options = {}) =>
+      call(of(from), { op: 'lookup', from, target, ...(options.askRecipient === true ? { askRecipient: true } : {}) }),
     partition: async (groups) => {
       await everyone({ op: 'partition', groups })
     },

@@ -58,6 +58,8 @@ export interface JoinThenPublishInit extends Omit<JoinInit, 'handle'> {
   seeds: number[]
   /** After a round that found newly joined nodes. */
   onJoined?(joined: number): void
+  /** Once every node has joined (or the deadline passed), before any profile is put. */
+  beforePublish?(): Promise<void>
 }
 
 /**
@@ -86,6 +88,7 @@ export async function joinThenPublish(init: JoinThenPublishInit): Promise<void> 
     await waitJoined(handle, joining, need, batchDeadline, joined, report)
     await waitJoined(handle, joiners.slice(0, i + joining.length), need, init.deadline, joined, report, maxBacklog)
   }
+  await init.beforePublish?.()
   const everyone = [...init.seeds, ...joiners]
   const report = (): void => init.onChange(started)
   for (let i = 0; i < everyone.length; i += init.batch) {

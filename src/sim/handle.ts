@@ -31,8 +31,11 @@ export interface ClusterHandle {
    * when the node had sealed it and queued it (after its recipient's lookup, on a first message).
    */
   send(from: number, to: number, text: string): Promise<{ id: string; at: number; queuedAt: number }>
-  /** `from` resolves `target`'s profile past its cache. */
-  lookup(from: number, target: number): Promise<LookupResult>
+  /**
+   * `from` resolves `target`'s profile past its cache: in the DHT, and with `askRecipient` also from
+   * `target` itself, as a first message does (found by peer routing when no record is stored).
+   */
+  lookup(from: number, target: number, options?: { askRecipient?: boolean }): Promise<LookupResult>
   partition(groups: number[] | undefined): Promise<void>
   setLink(conditions: LinkConditions): Promise<void>
   verify(from: number, target: number): Promise<string>
@@ -161,7 +164,7 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
       const { id } = await up(from).sendText(peerIdOf(to), text)
       return { id, at, queuedAt: Date.now() }
     },
-    async lookup(from, target) {
+    async lookup(from, target, options = {}) {
       const started = performance.now()
       let dht: LookupStats | undefined
       const result = (ok: boolean): LookupResult => ({
@@ -173,6 +176,7 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
       try {
         const p = await up(from).resolve(peerIdOf(target), {
           fresh: true,
+          askRecipient: options.askRecipient === true,
           signal: AbortSignal.timeout(30_000),
           onLookup: (stats) => {
             dht = stats

@@ -90,6 +90,14 @@ export interface Summary {
   cpuS: { forming: number; workload: number; workloadWallS: number; cores: number }
   durationS: number
   formationS: number
+  /**
+   * Seconds from the start until the network was routable: a round of probe resolves between 10
+   * random pairs all found their target. With `"publish": "on-start"` that is the routable check's
+   * DHT lookups, once every node has published. With `"after-join"` it is checked after every node
+   * has joined and before any profile is put: a resolve then finds its target as a first message
+   * does when the DHT holds no record, by peer routing and asking the peer. Null: never.
+   */
+  routableS: number | null
   /** Nodes with no stored profile when the workload started (stragglers; they still take part). */
   unpublished: number
   /**
@@ -264,6 +272,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = []
   const pendingSends = new Map<number, number[]>()
   let formationS = 0
+  let routableS: number | null = null
   let unpublished: number[] = []
   const publishes = { forming: 0, workload: 0, quietWaitS: 0 }
   let stats: SimStats = {
@@ -299,12 +308,31 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
         report()
       }
     }
-    if (hold) await joinThenPublish({ ...joining, seeds: plan.seeds })
-    else await joinInBatches(joining)
-    unpublished = await waitRoutable(handle, s, plan, published, report, (probe) => {
+    const onProbe = (probe: { found: number; of: number }): void => {
       progress.probe = probe
       report()
-    })
+    }
+    const routableAt = (): void => {
+      routableS = (now() - t0) / 1000
+      log('routable after %ds', routableS)
+    }
+    if (hold) {
+      await joinThenPublish({
+        ...joining,
+        seeds: plan.seeds,
+        beforePublish: async () => {
+          const honest = Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !plan.misbehaving.includes(i))
+          const rng = derive(s.seed, 'routable')
+          if (await probeUntilFound(handle, honest, rng, joining.deadline, { askRecipient: true }, onProbe))
+            routableAt()
+        }
+      })
+    } else {
+      await joinInBatches(joining)
+    }
+    const checked = await waitRoutable(handle, s, plan, published, report, onProbe)
+    unpublished = checked.unpublished
+    if (!hold && checked.routable) routableAt()
     const quietFrom = now()
     const formed = await waitQuiet({
       handle,
@@ -490,6 +518,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     },
     durationS: Math.round(now() - t0) / 1000,
     formationS: Math.round(formationS * 10) / 10,
+    routableS: routableS === null ? null : Math.round(routableS * 10) / 10,
     unpublished: unpublished.length,
     publishes: { ...publishes, workload: Math.max(0, stats.publishes.total - publishes.forming), when: s.publish },
     faults: summaryFaults,
@@ -562,26 +591,41 @@ async function waitRoutable(
   published: Set<number>,
   onPublished: () => void,
   onProbe: (probe: { found: number; of: number }) => void
-): Promise<number[]> {
+): Promise<{ unpublished: number[]; routable: boolean }> {
   const deadline = now() + s.warmup * 1000
-  const rng = derive(s.seed, 'warmup')
   const all = Array.from({ length: s.nodes }, (_, i) => i)
   const unpublished = await waitPublished(handle, all, deadline, published, onPublished, {
     stragglers: { max: Math.floor(s.nodes * STRAGGLERS.share), quietMs: STRAGGLERS.quietMs }
   })
   if (unpublished.length > 0) log('starting with %d nodes unpublished: %o', unpublished.length, unpublished)
   const honest = all.filter((i) => !plan.misbehaving.includes(i) && published.has(i))
+  const routable = await probeUntilFound(handle, honest, derive(s.seed, 'warmup'), deadline, {}, onProbe)
+  if (!routable) log('the network did not become fully routable within %ds; starting anyway', s.warmup)
+  return { unpublished, routable }
+}
+
+/**
+ * Rounds of resolves between 10 random pairs of `nodes` (fewer in a smaller network), until one
+ * round finds every target (true) or `deadline` passes (false).
+ */
+async function probeUntilFound(
+  handle: ClusterHandle,
+  nodes: number[],
+  rng: ReturnType<typeof derive>,
+  deadline: number,
+  options: { askRecipient?: boolean },
+  onProbe: (probe: { found: number; of: number }) => void
+): Promise<boolean> {
   while (now() < deadline) {
-    const probes = Array.from({ length: Math.min(10, honest.length) }, () => {
-      const a = honest[rng.int(honest.length)]!
-      const b = honest[rng.int(honest.length)]!
-      return a === b ? Promise.resolve(true) : handle.lookup(a, b).then((r) => r.ok)
+    const probes = Array.from({ length: Math.min(10, nodes.length) }, () => {
+      const a = nodes[rng.int(nodes.length)]!
+      const b = nodes[rng.int(nodes.length)]!
+      return a === b ? Promise.resolve(true) : handle.lookup(a, b, options).then((r) => r.ok)
     })
     const found = (await Promise.all(probes)).filter(Boolean).length
     onProbe({ found, of: probes.length })
-    if (found === probes.length) return unpublished
+    if (found === probes.length) return true
     await sleep(500)
   }
-  log('the network did not become fully routable within %ds; starting anyway', s.warmup)
-  return unpublished
+  return false
 }

@@ -36,7 +36,7 @@ async function answer(c: WorkerCall): Promise<unknown> {
     case 'send':
       return handle.send(c.from, c.to, c.text)
     case 'lookup':
-      return handle.lookup(c.from, c.target)
+      return handle.lookup(c.from, c.target, { askRecipient: c.askRecipient === true })
     case 'partition':
       return handle.partition(c.groups)
     case 'link':

@@ -47,3 +47,32 @@ describe('directory: retrying a publish nobody stored', function () {
     assert.ok(gaps[0]! >= 35, `gaps ${gaps.map(Math.round)}`)
   })
 })
+
+describe('directory: a profile signed but held back', () => {
+  it('signs the profile a peer may ask for without putting it; a later publish signs anew', async () => {
+    let puts = 0
+    const identity = createIdentity()
+    let seq = 0
+    const directory = createDirectory({
+      dht: {
+        put: async function* () {
+          puts++
+          yield { name: 'PEER_RESPONSE', messageName: 'PUT_VALUE' }
+        },
+        get: async function* () {}
+      },
+      identity,
+      content: () => ({ addresses: ['/ip4/127.0.0.1/tcp/4001'], name: 'held' }),
+      nextSeq: () => ++seq
+    })
+    const own = () => directory.own
+    assert.equal(own(), undefined)
+    const signed = directory.sign()
+    assert.equal(puts, 0, 'put')
+    assert.equal(directory.lastPublish, undefined)
+    assert.equal(own(), signed)
+    assert.deepEqual([signed.peerId, signed.seq, signed.name], [identity.peerId, 1, 'held'])
+    const published = await directory.publish()
+    assert.deepEqual([puts, published.seq, published.acks, own()?.seq], [1, 2, 1, 2])
+  })
+})

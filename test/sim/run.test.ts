@@ -103,6 +103,10 @@ describe('sim: runs with real nodes', function () {
       const [formedAt, startedAtEnd, publishedAtEnd] = samples.at(-1)!
       assert.deepEqual([startedAtEnd, publishedAtEnd], [12, 12])
       assert.ok(Math.abs(formedAt! / 1000 - r.summary.formationS) < 0.2, `${formedAt} ms, ${r.summary.formationS} s`)
+      // routable once every node had published and the probe found its targets, before it formed
+      const routable = r.summary.routableS
+      assert.ok(routable !== null && routable <= r.summary.formationS, `routable after ${routable} s`)
+      assert.ok(samples.some(([at, , published]) => published === 12 && at! <= routable * 1000 + 100))
       for (const svg of ['latency-cdf.svg', 'deliveries.svg', 'lookups.svg', 'forming.svg']) {
         assert.match(readFileSync(join(dir.path, svg), 'utf8'), /^<svg /)
       }
@@ -125,6 +129,12 @@ describe('sim: runs with real nodes', function () {
     // no profile was stored anywhere before the last node had started
     const early = r.forming.filter((f) => f.published > 0 && f.started < 12)
     assert.deepEqual(early, [], JSON.stringify(r.forming))
+    // routable before any profile was stored: the probe's resolves found their targets by peer
+    // routing and asking them
+    const routable = r.summary.routableS
+    assert.ok(routable !== null && routable < r.summary.formationS, `routable after ${routable} s`)
+    const storedBy = r.forming.filter((f) => f.atMs <= routable * 1000 - 100).map((f) => f.published)
+    assert.ok(storedBy.length > 0 && storedBy.every((p) => p === 0), JSON.stringify([routable, r.forming]))
     assert.deepEqual([r.forming.at(-1)?.started, r.forming.at(-1)?.published], [12, 12])
     assert.ok(r.summary.publishes.forming >= 12, JSON.stringify(r.summary.publishes))
     assert.equal(r.summary.messages.delivered, 20)

@@ -24,6 +24,7 @@ function summary(): Summary {
     cpuS: { forming: 1480, workload: 98.5, workloadWallS: 70, cores: 2 },
     durationS: 759.2,
     formationS: 694.6,
+    routableS: 677.7,
     unpublished: 0,
     publishes: { forming: 1643, workload: 11, quietWaitS: 16.9, when: 'on-start' },
     faults: { churned: 0, partitions: 0, misbehaving: 0, linkChanges: 0 },
@@ -36,7 +37,7 @@ describe('sim: the terminal summary', () => {
     const lines = formatSummary(summary()).split('\n')
     assert.equal(
       lines[0],
-      'Parley simulation: 1000 nodes (tcp, 4 workers), seed 9, 759.2 s (network formed in 694.6 s)'
+      'Parley simulation: 1000 nodes (tcp, 4 workers), seed 9, 759.2 s (routable after 677.7 s, network formed in 694.6 s)'
     )
     assert.equal(lines[1], 'messages   199/200 delivered, 1 lost, 0 duplicates')
     assert.equal(
@@ -67,11 +68,12 @@ describe('sim: the terminal summary', () => {
     s.eventLoopDelayMs = { p50: 120, p99: 900 }
     s.faults = { churned: 5, partitions: 1, misbehaving: 2, linkChanges: 0 }
     s.publishes = { ...s.publishes, when: 'after-join' }
+    s.routableS = null
     s.latencyMs = distribution([])
     s.queuedMs = distribution([])
     s.deliveryMs = distribution([])
     const text = formatSummary(s)
-    assert.match(text, /network formed in 694\.6 s, 2 nodes still unpublished\)/)
+    assert.match(text, / s \(never routable, network formed in 694\.6 s, 2 nodes still unpublished\)/)
     assert.match(text, /0 duplicates, 3 to misbehaving nodes, 10 never sent\n/)
     assert.match(text, /latency {4}p50 –, p90 –, p99 –, max –; queued .* p50 –, then to the inbox p50 –\n/)
     assert.match(text, /p99 900 ms \(CPU saturated: /)
