@@ -15,6 +15,7 @@ export type WorkerCall =
   | { op: 'start'; index: number; bootstrap: string[]; publish?: boolean }
   | { op: 'publish'; index: number }
   | { op: 'routingTableSize'; index: number }
+  | { op: 'rejoin'; index: number }
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
   | { op: 'send'; from: number; to: number; text: string }
@@ -168,6 +169,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     published: (index) => call<boolean>(of(index), { op: 'published', index }),
     publish: (index) => call<void>(of(index), { op: 'publish', index }),
     routingTableSize: (index) => call<number>(of(index), { op: 'routingTableSize', index }),
+    rejoin: (index) => call<void>(of(index), { op: 'rejoin', index }),
     peerId: (index) => peerIds.get(index) ?? '',
     send: (from, to, text) => call(of(from), { op: 'send', from, to, text }),
     lookup: (from, target, options = {}) =>

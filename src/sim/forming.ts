@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { logger } from '@libp2p/logger'
 import type { ClusterHandle } from './handle.ts'
+
+const log = logger('parley:sim:forming')
 
 /** Wall-clock ms, as the runner's deadlines are. */
 const now = (): number => Date.now()
@@ -52,14 +55,24 @@ export async function joinInBatches(init: JoinInit): Promise<void> {
 /** Contacts a joiner's routing table must hold before it counts as joined: Kademlia's K. */
 export const JOINED_CONTACTS = 20
 
+/**
+ * A joiner still short of its contacts this long after it started (or after its last rejoin) looks
+ * itself up again. Its first self-query can end early on a busy machine (seen at 2,600 nodes on
+ * workers: batches waited out their whole minute for a few joiners while the cores sat idle), and
+ * kad-dht would run the next one only at its interval, an hour in a simulation.
+ */
+export const REJOIN_AFTER_MS = 15_000
+
 export interface JoinThenPublishInit extends Omit<JoinInit, 'handle'> {
-  handle: Pick<ClusterHandle, 'start' | 'published' | 'publish' | 'routingTableSize'>
+  handle: Pick<ClusterHandle, 'start' | 'published' | 'publish' | 'routingTableSize' | 'rejoin'>
   /** The seed nodes, started already with their profiles held back: they publish first. */
   seeds: number[]
   /** After a round that found newly joined nodes. */
   onJoined?(joined: number): void
   /** Once every node has joined (or the deadline passed), before any profile is put. */
   beforePublish?(): Promise<void>
+  /** REJOIN_AFTER_MS, for a test. */
+  rejoinAfterMs?: number
 }
 
 /**
@@ -76,17 +89,25 @@ export async function joinThenPublish(init: JoinThenPublishInit): Promise<void> 
   const batchWaitMs = init.batchWaitMs ?? BATCH_JOIN_WAIT_MS
   const joined = new Set<number>()
   const up = init.seeds.length
+  const rejoins = { lastAt: new Map<number, number>(), afterMs: init.rejoinAfterMs ?? REJOIN_AFTER_MS }
   let started = 0
   for (let i = 0; i < joiners.length; i += init.batch) {
     const joining = joiners.slice(i, i + init.batch)
     await Promise.all(joining.map((n) => handle.start(n, init.seedAddrs, { publish: false })))
+    for (const n of joining) rejoins.lastAt.set(n, now())
     started += joining.length
     init.onChange(started)
     const need = Math.min(JOINED_CONTACTS, up + started - 1)
     const report = (): void => init.onJoined?.(joined.size)
     const batchDeadline = Math.min(init.deadline, now() + batchWaitMs)
-    await waitJoined(handle, joining, need, batchDeadline, joined, report)
-    await waitJoined(handle, joiners.slice(0, i + joining.length), need, init.deadline, joined, report, maxBacklog)
+    const wait = { handle, need, joined, onChange: report, rejoins }
+    await waitJoined({ ...wait, nodes: joining, deadline: batchDeadline })
+    await waitJoined({
+      ...wait,
+      nodes: joiners.slice(0, i + joining.length),
+      deadline: init.deadline,
+      missing: maxBacklog
+    })
   }
   await init.beforePublish?.()
   const everyone = [...init.seeds, ...joiners]
@@ -102,23 +123,36 @@ export async function joinThenPublish(init: JoinThenPublishInit): Promise<void> 
   }
 }
 
-/** Wait until at most `missing` of `nodes` have routing tables of `need` contacts, or `deadline`. */
-async function waitJoined(
-  handle: Pick<ClusterHandle, 'routingTableSize'>,
-  nodes: number[],
-  need: number,
-  deadline: number,
-  joined: Set<number>,
-  onChange: () => void,
-  missing = 0
-): Promise<void> {
-  let waiting = nodes.filter((i) => !joined.has(i))
-  while (now() < deadline && waiting.length > missing) {
+/**
+ * Wait until at most `missing` of `nodes` have routing tables of `need` contacts, or `deadline`.
+ * A node still short REJOIN_AFTER_MS after its start or last rejoin looks itself up again.
+ */
+async function waitJoined(w: {
+  handle: Pick<ClusterHandle, 'routingTableSize' | 'rejoin'>
+  nodes: number[]
+  need: number
+  deadline: number
+  joined: Set<number>
+  onChange: () => void
+  rejoins: { lastAt: Map<number, number>; afterMs: number }
+  missing?: number
+}): Promise<void> {
+  const { handle, need, joined, rejoins } = w
+  const missing = w.missing ?? 0
+  let waiting = w.nodes.filter((i) => !joined.has(i))
+  while (now() < w.deadline && waiting.length > missing) {
     const sizes = await Promise.all(waiting.map((i) => handle.routingTableSize(i)))
     const before = joined.size
     for (const [k, i] of waiting.entries()) if (sizes[k]! >= need) joined.add(i)
-    if (joined.size > before) onChange()
+    if (joined.size > before) w.onChange()
     waiting = waiting.filter((i) => !joined.has(i))
+    const t = now()
+    for (const i of waiting) {
+      if (t - (rejoins.lastAt.get(i) ?? t) < rejoins.afterMs) continue
+      rejoins.lastAt.set(i, t)
+      log('node %d has fewer than %d contacts: it looks itself up again', i, need)
+      handle.rejoin(i).catch((err: unknown) => log('node %d could not rejoin: %s', i, (err as Error).message))
+    }
     if (waiting.length > missing) await sleep(200)
   }
 }

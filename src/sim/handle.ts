@@ -11,6 +11,9 @@ import type { LinkConditions } from './simnet.ts'
  * What the runner needs from the nodes, wherever they live: in this process (a cluster) or
  * spread over worker processes (the coordinator forwards each call to the node's worker).
  */
+/** A rejoin's self-lookup gives up after this long. */
+const REJOIN_TIMEOUT_MS = 30_000
+
 export interface ClusterHandle {
   /**
    * Start node i (or restart it, keeping its store); resolves with its address. `publish: false`
@@ -21,6 +24,12 @@ export interface ClusterHandle {
   publish(index: number): Promise<void>
   /** How many contacts node i's DHT routing table holds (0 if it is down). */
   routingTableSize(index: number): Promise<number>
+  /**
+   * Node i looks itself up in the DHT now, as kad-dht's self-query does at its interval: a joiner
+   * whose first self-query ended early (timeouts on a busy machine) fills its routing table.
+   * Resolves when the lookup has ended; nothing if the node is down.
+   */
+  rejoin(index: number): Promise<void>
   stop(index: number): Promise<void>
   isUp(index: number): boolean
   /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
@@ -146,6 +155,16 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     async start(i, bootstrap, options = {}) {
       const n = await cluster.start(i, bootstrap, options)
       return n.address ?? ''
+    },
+    async rejoin(i) {
+      const m = node(i).messenger
+      if (m === undefined) return
+      const self = m.node.peerId.toMultihash().bytes
+      for await (const _ of m.node.services.dht.getClosestPeers(self, {
+        signal: AbortSignal.timeout(REJOIN_TIMEOUT_MS)
+      })) {
+        // the walk itself fills the routing table
+      }
     },
     async publish(i) {
       up(i).directory.start()

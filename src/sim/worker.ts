@@ -33,6 +33,8 @@ async function answer(c: WorkerCall): Promise<unknown> {
       return handle.publish(c.index)
     case 'routingTableSize':
       return handle.routingTableSize(c.index)
+    case 'rejoin':
+      return handle.rejoin(c.index)
     case 'send':
       return handle.send(c.from, c.to, c.text)
     case 'lookup':

@@ -36,11 +36,18 @@ function heldHandle() {
   const calls: string[] = []
   const tables = new Map<number, number>()
   const storedProfiles = new Set<number>()
+  /** What a rejoin does to a node's table: nothing unless a test says. */
+  const onRejoin = new Map<number, () => void>()
   return {
     calls,
     tables,
     storedProfiles,
+    onRejoin,
     handle: {
+      rejoin: async (index: number) => {
+        calls.push(`rejoin ${index}`)
+        onRejoin.get(index)?.()
+      },
       start: async (index: number, _bootstrap: string[], options?: { publish?: boolean }) => {
         calls.push(`start ${index}${options?.publish === false ? ' held' : ''}`)
         return `/memory/${index}`
@@ -95,6 +102,39 @@ describe('sim: forming the network', () => {
       [...published].sort((a, b) => a - b),
       [0, 1, 2, 3, 4, 5]
     )
+  })
+
+  it('"after-join": a joiner still short of contacts looks itself up again, and the batch goes on', async () => {
+    const { handle, calls, tables, onRejoin } = heldHandle()
+    let rejoinedAt = 0
+    const startedAt = Date.now()
+    // node 3's first self-query ended early: only its rejoin finds the rest
+    onRejoin.set(3, () => {
+      rejoinedAt = Date.now()
+      tables.set(3, JOINED_CONTACTS)
+    })
+    const done = joinThenPublish({
+      handle,
+      seeds: [0, 1],
+      joiners: [2, 3],
+      seedAddrs: ['/memory/0', '/memory/1'],
+      batch: 2,
+      batchWaitMs: 60_000,
+      rejoinAfterMs: 500,
+      deadline: Date.now() + 60_000,
+      published: new Set([0, 1, 2, 3]),
+      onChange: () => {}
+    })
+    tables.set(2, JOINED_CONTACTS)
+    tables.set(3, 1)
+    await waitFor(() => calls.includes('publish 0'), 'the publishes, once 3 had joined')
+    await done
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('rejoin')),
+      ['rejoin 3'],
+      'only the short joiner rejoined, once'
+    )
+    assert.ok(rejoinedAt - startedAt >= 450, `rejoined ${rejoinedAt - startedAt} ms in, before its 500 ms`)
   })
 
   it('holds the next batch while more than half a batch of started nodes have not published', async () => {
