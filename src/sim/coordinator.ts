@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
 import { SimulationWorkerError } from '../errors.ts'
-import { type ClusterHandle, cpuSeconds, distinctDhtSettings, type SimStats } from './handle.ts'
+import { type ClusterHandle, cpuSeconds, distinctDhtSettings, type JoinState, type SimStats } from './handle.ts'
 import { prepare, type RunInit, type RunResult, recordDelivery, runScenario } from './runner.ts'
 import type { LinkConditions } from './simnet.ts'
 
@@ -14,7 +14,7 @@ const log = logger('parley:sim:coordinator')
 export type WorkerCall =
   | { op: 'start'; index: number; bootstrap: string[]; publish?: boolean }
   | { op: 'publish'; index: number }
-  | { op: 'routingTableSize'; index: number }
+  | { op: 'joinState'; index: number }
   | { op: 'rejoin'; index: number }
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
@@ -168,7 +168,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     isUp: (index) => up.has(index),
     published: (index) => call<boolean>(of(index), { op: 'published', index }),
     publish: (index) => call<void>(of(index), { op: 'publish', index }),
-    routingTableSize: (index) => call<number>(of(index), { op: 'routingTableSize', index }),
+    joinState: (index) => call<JoinState>(of(index), { op: 'joinState', index }),
     rejoin: (index) => call<void>(of(index), { op: 'rejoin', index }),
     peerId: (index) => peerIds.get(index) ?? '',
     send: (from, to, text) => call(of(from), { op: 'send', from, to, text }),

@@ -52,19 +52,25 @@ export async function joinInBatches(init: JoinInit): Promise<void> {
   }
 }
 
-/** Contacts a joiner's routing table must hold before it counts as joined: Kademlia's K. */
+/**
+ * A joiner counts as joined once its routing table holds this many contacts (Kademlia's K), or once
+ * a self-lookup of it has run its course with any contact at all. kad-dht enters only peers that
+ * answered it or connected to it, so in a large network a joiner whose walk met fewer than K stays
+ * short until others find it; its completed walk has still put it in its closest peers' tables,
+ * which is what joining means. (Waiting for K alone, 8 workers at 2,000–2,600 nodes spent most of
+ * each batch's minute idle.)
+ */
 export const JOINED_CONTACTS = 20
 
 /**
- * A joiner still short of its contacts this long after it started (or after its last rejoin) looks
- * itself up again. Its first self-query can end early on a busy machine (seen at 2,600 nodes on
- * workers: batches waited out their whole minute for a few joiners while the cores sat idle), and
- * kad-dht would run the next one only at its interval, an hour in a simulation.
+ * A joiner that has not joined this long after it started (or after its last rejoin) looks itself
+ * up again: its first self-query can time out on a busy machine, and kad-dht would run the next
+ * one only at its interval, an hour in a simulation.
  */
-export const REJOIN_AFTER_MS = 15_000
+export const REJOIN_AFTER_MS = 10_000
 
 export interface JoinThenPublishInit extends Omit<JoinInit, 'handle'> {
-  handle: Pick<ClusterHandle, 'start' | 'published' | 'publish' | 'routingTableSize' | 'rejoin'>
+  handle: Pick<ClusterHandle, 'start' | 'published' | 'publish' | 'joinState' | 'rejoin'>
   /** The seed nodes, started already with their profiles held back: they publish first. */
   seeds: number[]
   /** After a round that found newly joined nodes. */
@@ -78,7 +84,8 @@ export interface JoinThenPublishInit extends Omit<JoinInit, 'handle'> {
 /**
  * Start the joiners in batches with their profiles held back, then publish every node's profile
  * in batches (bootstrap pacing, `"publish": "after-join"`). A joiner counts as joined once its
- * routing table holds JOINED_CONTACTS contacts (or every node up before it); the pacing rules are
+ * routing table holds JOINED_CONTACTS contacts (or every node up before it), or a self-lookup of it
+ * has run its course (JOINED_CONTACTS says why); the pacing rules are
  * joinInBatches', with "joined" in place of "published" while joining. Each profile is then put
  * once, at the network's full size: put while the network was a tenth of it, it would sit on nodes
  * that are no longer its key's closest, and the growth republish would put it again at each doubling.
@@ -128,7 +135,7 @@ export async function joinThenPublish(init: JoinThenPublishInit): Promise<void> 
  * A node still short REJOIN_AFTER_MS after its start or last rejoin looks itself up again.
  */
 async function waitJoined(w: {
-  handle: Pick<ClusterHandle, 'routingTableSize' | 'rejoin'>
+  handle: Pick<ClusterHandle, 'joinState' | 'rejoin'>
   nodes: number[]
   need: number
   deadline: number
@@ -141,9 +148,12 @@ async function waitJoined(w: {
   const missing = w.missing ?? 0
   let waiting = w.nodes.filter((i) => !joined.has(i))
   while (now() < w.deadline && waiting.length > missing) {
-    const sizes = await Promise.all(waiting.map((i) => handle.routingTableSize(i)))
+    const states = await Promise.all(waiting.map((i) => handle.joinState(i)))
     const before = joined.size
-    for (const [k, i] of waiting.entries()) if (sizes[k]! >= need) joined.add(i)
+    for (const [k, i] of waiting.entries()) {
+      const { contacts, selfLookups } = states[k]!
+      if (contacts >= need || (selfLookups > 0 && contacts > 0)) joined.add(i)
+    }
     if (joined.size > before) w.onChange()
     waiting = waiting.filter((i) => !joined.has(i))
     const t = now()

@@ -11,6 +11,12 @@ import type { LinkConditions } from './simnet.ts'
  * What the runner needs from the nodes, wherever they live: in this process (a cluster) or
  * spread over worker processes (the coordinator forwards each call to the node's worker).
  */
+/** JoinState: what ClusterHandle.joinState reads. */
+export interface JoinState {
+  contacts: number
+  selfLookups: number
+}
+
 /** A rejoin's self-lookup gives up after this long. */
 const REJOIN_TIMEOUT_MS = 30_000
 
@@ -22,8 +28,11 @@ export interface ClusterHandle {
   start(index: number, bootstrap: string[], options?: { publish?: boolean }): Promise<string>
   /** Start publishing node i's profile (after a start with `publish: false`). */
   publish(index: number): Promise<void>
-  /** How many contacts node i's DHT routing table holds (0 if it is down). */
-  routingTableSize(index: number): Promise<number>
+  /**
+   * How far node i has joined the DHT: the contacts its routing table holds, and the self-lookups
+   * (kad-dht's self-query, or a `rejoin`) it has completed since it last started. Zeros if down.
+   */
+  joinState(index: number): Promise<JoinState>
   /**
    * Node i looks itself up in the DHT now, as kad-dht's self-query does at its interval: a joiner
    * whose first self-query ended early (timeouts on a busy machine) fills its routing table.
@@ -151,9 +160,19 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     if (m === undefined) throw new Error(`node ${i} is down`)
     return m
   }
+  /** Completed self-lookups per node since its last start (JoinState). */
+  const selfLookups = new Map<number, number>()
+  const selfLookedUp = (i: number): void => {
+    selfLookups.set(i, (selfLookups.get(i) ?? 0) + 1)
+  }
   return {
     async start(i, bootstrap, options = {}) {
       const n = await cluster.start(i, bootstrap, options)
+      selfLookups.set(i, 0)
+      // kad-dht announces each self-query that ran its course (a timed-out one it does not) on the
+      // node's event bus; the event is not in libp2p's typed event map
+      const bus = n.messenger?.node as EventTarget | undefined
+      bus?.addEventListener('kad-dht:query:self', () => selfLookedUp(i))
       return n.address ?? ''
     },
     async rejoin(i) {
@@ -165,13 +184,16 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
       })) {
         // the walk itself fills the routing table
       }
+      selfLookedUp(i)
     },
     async publish(i) {
       up(i).directory.start()
     },
-    routingTableSize: async (i) => {
+    joinState: async (i) => {
       const m = node(i).messenger
-      return m === undefined ? 0 : routingTableSize(m.node)
+      return m === undefined
+        ? { contacts: 0, selfLookups: 0 }
+        : { contacts: routingTableSize(m.node), selfLookups: selfLookups.get(i) ?? 0 }
     },
     stop: (i) => cluster.stop(i),
     isUp: (i) => node(i).messenger !== undefined,

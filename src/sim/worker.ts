@@ -31,8 +31,8 @@ async function answer(c: WorkerCall): Promise<unknown> {
       return handle.published(c.index)
     case 'publish':
       return handle.publish(c.index)
-    case 'routingTableSize':
-      return handle.routingTableSize(c.index)
+    case 'joinState':
+      return handle.joinState(c.index)
     case 'rejoin':
       return handle.rejoin(c.index)
     case 'send':

@@ -38,11 +38,14 @@ function heldHandle() {
   const storedProfiles = new Set<number>()
   /** What a rejoin does to a node's table: nothing unless a test says. */
   const onRejoin = new Map<number, () => void>()
+  /** Completed self-lookups per node. */
+  const selfLookups = new Map<number, number>()
   return {
     calls,
     tables,
     storedProfiles,
     onRejoin,
+    selfLookups,
     handle: {
       rejoin: async (index: number) => {
         calls.push(`rejoin ${index}`)
@@ -55,7 +58,10 @@ function heldHandle() {
       publish: async (index: number) => {
         calls.push(`publish ${index}`)
       },
-      routingTableSize: async (index: number) => tables.get(index) ?? 0,
+      joinState: async (index: number) => ({
+        contacts: tables.get(index) ?? 0,
+        selfLookups: selfLookups.get(index) ?? 0
+      }),
       published: async (index: number) => storedProfiles.has(index)
     }
   }
@@ -104,35 +110,41 @@ describe('sim: forming the network', () => {
     )
   })
 
-  it('"after-join": a joiner still short of contacts looks itself up again, and the batch goes on', async () => {
-    const { handle, calls, tables, onRejoin } = heldHandle()
+  it('"after-join": a joiner has joined with K contacts or a completed self-lookup; one with neither looks itself up again', async () => {
+    const { handle, calls, tables, onRejoin, selfLookups } = heldHandle()
     let rejoinedAt = 0
     const startedAt = Date.now()
-    // node 3's first self-query ended early: only its rejoin finds the rest
-    onRejoin.set(3, () => {
+    // node 4's first self-query timed out: its rejoin's walk runs its course, meeting 2 peers
+    onRejoin.set(4, () => {
       rejoinedAt = Date.now()
-      tables.set(3, JOINED_CONTACTS)
+      tables.set(4, 2)
+      selfLookups.set(4, 1)
     })
     const done = joinThenPublish({
       handle,
       seeds: [0, 1],
-      joiners: [2, 3],
+      joiners: [2, 3, 4, 5],
       seedAddrs: ['/memory/0', '/memory/1'],
-      batch: 2,
+      batch: 4,
       batchWaitMs: 60_000,
       rejoinAfterMs: 500,
       deadline: Date.now() + 60_000,
-      published: new Set([0, 1, 2, 3]),
+      published: new Set([0, 1, 2, 3, 4, 5]),
       onChange: () => {}
     })
-    tables.set(2, JOINED_CONTACTS)
-    tables.set(3, 1)
-    await waitFor(() => calls.includes('publish 0'), 'the publishes, once 3 had joined')
+    tables.set(2, JOINED_CONTACTS) // a full table
+    tables.set(3, 4) // a short table, but its self-query ran its course
+    selfLookups.set(3, 1)
+    tables.set(4, 1)
+    tables.set(5, 0) // a self-lookup that met no one is no join
+    selfLookups.set(5, 1)
+    onRejoin.set(5, () => tables.set(5, 3))
+    await waitFor(() => calls.includes('publish 0'), 'the publishes, once every node had joined')
     await done
     assert.deepEqual(
       calls.filter((c) => c.startsWith('rejoin')),
-      ['rejoin 3'],
-      'only the short joiner rejoined, once'
+      ['rejoin 4', 'rejoin 5'],
+      'only the joiners that had not joined rejoined, once each'
     )
     assert.ok(rejoinedAt - startedAt >= 450, `rejoined ${rejoinedAt - startedAt} ms in, before its 500 ms`)
   })
