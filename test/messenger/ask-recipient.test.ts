@@ -39,18 +39,31 @@ describe('asking the recipient for its profile', function () {
   })
   afterEach(() => fleet.stopAll())
 
-  /** The DHT gets `t` makes for `peer`'s profile from now on (the calls pass through). */
-  function countLookups(t: TestMessenger, peer: TestMessenger): () => number {
+  type DhtGet = TestMessenger['messenger']['node']['services']['dht']['get']
+
+  /**
+   * Count the DHT gets `t` makes for `peer`'s profile from now on; `answer` stands in for them
+   * (by default they pass through to the DHT).
+   */
+  function interceptLookups(
+    t: TestMessenger,
+    peer: TestMessenger,
+    answer?: (options: Parameters<DhtGet>[1]) => ReturnType<DhtGet>
+  ): () => number {
     const dht = t.messenger.node.services.dht
     const get = dht.get.bind(dht)
     const key = Buffer.from(profileKey(peer.peerId))
     let n = 0
-    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
-      if (key.equals(k)) n++
-      return get(k, options)
-    }) as typeof dht.get
+    dht.get = ((k: Uint8Array, options?: Parameters<DhtGet>[1]) => {
+      if (!key.equals(k)) return get(k, options)
+      n++
+      return answer === undefined ? get(k, options) : answer(options)
+    }) as DhtGet
     return () => n
   }
+
+  /** The DHT gets `t` makes for `peer`'s profile from now on (the calls pass through). */
+  const countLookups = (t: TestMessenger, peer: TestMessenger): (() => number) => interceptLookups(t, peer)
 
   it('seals a first message to the profile the recipient holds now, though the DHT serves an older one', async () => {
     const old = b.messenger.directory.own
@@ -87,30 +100,16 @@ describe('asking the recipient for its profile', function () {
 
   /** From now on `t`'s DHT gets for `peer`'s profile find nothing until they are given up. */
   function hangLookups(t: TestMessenger, peer: TestMessenger): void {
-    const dht = t.messenger.node.services.dht
-    const get = dht.get.bind(dht)
-    const key = Buffer.from(profileKey(peer.peerId))
-    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
-      if (!key.equals(k)) return get(k, options)
-      return (async function* () {
+    interceptLookups(t, peer, (options) =>
+      (async function* () {
         await new Promise((resolve) => options?.signal?.addEventListener('abort', resolve, { once: true }))
       })()
-    }) as typeof dht.get
+    )
   }
 
   /** From now on `t`'s DHT gets for `peer`'s profile end at once with no record: none is stored. */
-  function missLookups(t: TestMessenger, peer: TestMessenger): () => number {
-    const dht = t.messenger.node.services.dht
-    const get = dht.get.bind(dht)
-    const key = Buffer.from(profileKey(peer.peerId))
-    let n = 0
-    dht.get = ((k: Uint8Array, options?: Parameters<typeof get>[1]) => {
-      if (!key.equals(k)) return get(k, options)
-      n++
-      return (async function* () {})()
-    }) as typeof dht.get
-    return () => n
-  }
+  const missLookups = (t: TestMessenger, peer: TestMessenger): (() => number) =>
+    interceptLookups(t, peer, () => (async function* () {})())
 
   /** Part `from` from `to`, leaving `to`'s addresses in `from`'s peer store as a DHT reply would. */
   async function knownButApart(from: TestMessenger, to: TestMessenger): Promise<void> {
