@@ -2,7 +2,15 @@
 export type { Cluster, ClusterInit, SimNode } from './cluster.ts'
 export { createCluster, simIdentity } from './cluster.ts'
 export { workerOf } from './coordinator.ts'
-export { BATCH_JOIN_WAIT_MS, JOINED_CONTACTS, joinInBatches, joinThenPublish, waitPublished } from './forming.ts'
+export {
+  BATCH_JOIN_WAIT_MS,
+  BOOTSTRAP_SEEDS,
+  bootstrapFor,
+  JOINED_CONTACTS,
+  joinInBatches,
+  joinThenPublish,
+  waitPublished
+} from './forming.ts'
 export { checkOpenFiles, FILES_PER_TCP_NODE, openFileLimit } from './limits.ts'
 export { distribution, percentile } from './metrics.ts'
 export type { SimulationNodeOptions } from './node-preset.ts'

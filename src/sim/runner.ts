@@ -5,7 +5,7 @@ import { logger } from '@libp2p/logger'
 import type { MessengerInit } from '../messenger/index.ts'
 import { simRegistry } from './business.ts'
 import { peerIdOfNode } from './cluster.ts'
-import { joinInBatches, joinThenPublish, waitPublished } from './forming.ts'
+import { bootstrapFor, joinInBatches, joinThenPublish, waitPublished } from './forming.ts'
 import { type ClusterHandle, localHandle, type PublishActivity, type SimStats } from './handle.ts'
 import { distribution } from './metrics.ts'
 import { type FaultEvent, makePlan, messageText, type Plan } from './plan.ts'
@@ -400,7 +400,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
           await handle.stop(f.node)
           break
         case 'up': {
-          await handle.start(f.node, seedAddrs)
+          await handle.start(f.node, bootstrapFor(f.node, seedAddrs))
           const waiting = pendingSends.get(f.node) ?? []
           pendingSends.delete(f.node)
           for (const seq of waiting) send(seq)

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import {
+  BOOTSTRAP_SEEDS,
+  bootstrapFor,
   JOINED_CONTACTS,
   joinInBatches,
   joinThenPublish,
@@ -68,6 +70,23 @@ function heldHandle() {
 }
 
 describe('sim: forming the network', () => {
+  it('gives each joiner two of the seeds to bootstrap through, spread evenly, the same for the same node', () => {
+    const seeds = Array.from({ length: 8 }, (_, i) => `/ip4/127.0.0.1/tcp/${4000 + i}`)
+    const perSeed = new Map<string, number>()
+    for (let node = 8; node < 408; node++) {
+      const list = bootstrapFor(node, seeds)
+      assert.equal(list.length, BOOTSTRAP_SEEDS)
+      assert.equal(new Set(list).size, BOOTSTRAP_SEEDS, `node ${node}: ${list}`)
+      assert.deepEqual(bootstrapFor(node, seeds), list)
+      for (const a of list) perSeed.set(a, (perSeed.get(a) ?? 0) + 1)
+    }
+    // 400 joiners × 2 over 8 seeds: 100 each
+    assert.deepEqual([...perSeed.values()], Array(8).fill(100))
+    // with no more seeds than that, every joiner gets them all
+    assert.deepEqual(bootstrapFor(5, seeds.slice(0, 2)), seeds.slice(0, 2))
+    assert.deepEqual(bootstrapFor(5, seeds.slice(0, 1)), seeds.slice(0, 1))
+  })
+
   it('"after-join": starts every joiner held back, paced on routing tables, then publishes seeds first', async () => {
     const { handle, calls, tables, storedProfiles } = heldHandle()
     const published = new Set<number>()
