@@ -412,13 +412,16 @@ export function createDirectory(init: DirectoryInit): Directory {
     return { profile: best, stats }
   }
 
-  const sign = (content = init.content()): { seq: number; expiresAt: number; bytes: Uint8Array } => {
+  /** Sign the profile with the next seq and make it `own`, the record this node answers with. */
+  const sign = (content = init.content()): VerifiedProfile => {
     const issuedAt = now()
-    const seq = init.nextSeq()
-    const expiresAt = issuedAt + ttlMs
-    const bytes = createProfileRecord(init.identity, content, { seq, issuedAt, expiresAt })
+    const bytes = createProfileRecord(init.identity, content, {
+      seq: init.nextSeq(),
+      issuedAt,
+      expiresAt: issuedAt + ttlMs
+    })
     own = verifyProfileRecord(bytes, { now: issuedAt })
-    return { seq, expiresAt, bytes }
+    return own
   }
 
   const publish = async (options: { signal?: AbortSignal } = {}): Promise<PublishResult> => {
@@ -580,10 +583,7 @@ export function createDirectory(init: DirectoryInit): Directory {
       return firstFound(fromPeer, settledOrPeer).finally(release)
     },
     cached,
-    sign() {
-      sign()
-      return own!
-    },
+    sign: () => sign(),
     invalidate(peerId) {
       memory.delete(peerId)
     },

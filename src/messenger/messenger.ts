@@ -139,13 +139,13 @@ export interface SendResult {
   status: 'queued' | 'sent' | 'failed'
 }
 
-/** A Parley node: identity, store, libp2p, directory, inbox and outbox, composed. */
 /** Messenger.resolve's options: the directory's, and whether to ask the peer itself. */
 export interface MessengerResolveOptions extends Omit<ResolveOptions, 'askPeer'> {
   /** Ask the peer for its own profile as a first message does (beside the lookup, or after a miss). */
   askRecipient?: boolean
 }
 
+/** A Parley node: identity, store, libp2p, directory, inbox and outbox, composed. */
 export interface Messenger extends TypedEventEmitter<MessengerEvents> {
   readonly peerId: string
   readonly identity: Identity
