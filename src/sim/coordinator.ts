@@ -18,6 +18,7 @@ export type WorkerCall =
   | { op: 'rejoin'; index: number }
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
+  | { op: 'stillQueued'; from: number; ids: string[] }
   | { op: 'send'; from: number; to: number; text: string }
   | { op: 'lookup'; from: number; target: number; askRecipient?: boolean }
   | { op: 'partition'; groups: number[] | undefined }
@@ -167,6 +168,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     },
     isUp: (index) => up.has(index),
     published: (index) => call<boolean>(of(index), { op: 'published', index }),
+    stillQueued: (from, ids) => call<string[]>(of(from), { op: 'stillQueued', from, ids }),
     publish: (index) => call<void>(of(index), { op: 'publish', index }),
     joinState: (index) => call<JoinState>(of(index), { op: 'joinState', index }),
     rejoin: (index) => call<void>(of(index), { op: 'rejoin', index }),

@@ -41,6 +41,11 @@ export interface ClusterHandle {
   rejoin(index: number): Promise<void>
   stop(index: number): Promise<void>
   isUp(index: number): boolean
+  /**
+   * Of `ids`, the messages node `from` still holds in its outbox: neither acked by their recipient
+   * nor given up. Read from its store, which outlives a stop.
+   */
+  stillQueued(from: number, ids: string[]): Promise<string[]>
   /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
   published(index: number): Promise<boolean>
   peerId(index: number): string
@@ -197,6 +202,10 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     },
     stop: (i) => cluster.stop(i),
     isUp: (i) => node(i).messenger !== undefined,
+    async stillQueued(from, ids) {
+      const store = node(from).store
+      return ids.filter((id) => store.getMessage(id)?.status === 'queued')
+    },
     published: async (i) => (node(i).messenger?.directory.lastPublish?.acks ?? 0) > 0,
     peerId: (i) => node(i).peerId,
     peerIds: () => new Map([...cluster.nodes].map(([i, n]) => [i, n.peerId])),

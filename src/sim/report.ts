@@ -177,7 +177,7 @@ export function formatSummary(s: Summary): string {
   const saturated = s.eventLoopDelayMs.p50 > SATURATED.loopDelayP50Ms || workloadShare >= SATURATED.cpuShare
   const lines = [
     `Parley simulation: ${s.nodes} nodes (${s.transport}${s.workers > 0 ? `, ${s.workers} workers` : ''}), seed ${s.seed}, ${s.durationS} s (${s.routableS === null ? 'never routable' : `routable after ${s.routableS} s`}, network formed in ${s.formationS} s${s.unpublished > 0 ? `, ${s.unpublished} nodes still unpublished` : ''})`,
-    `messages   ${m.delivered}/${m.sent} delivered, ${m.lost} lost, ${m.duplicates} duplicates${m.undeliverable > 0 ? `, ${m.undeliverable} to misbehaving nodes` : ''}${m.planned > m.sent ? `, ${m.planned - m.sent} never sent` : ''}`,
+    `messages   ${m.delivered}/${m.sent} delivered, ${m.lost} lost, ${m.duplicates} duplicates${m.queued > 0 ? `, ${m.queued} still queued at the end` : ''}${m.undeliverable > 0 ? `, ${m.undeliverable} to misbehaving nodes` : ''}${m.planned > m.sent ? `, ${m.planned - m.sent} never sent` : ''}`,
     `latency    p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}; queued (sealed, after a first message's lookup) p50 ${ms(s.queuedMs.p50)}, then to the inbox p50 ${ms(s.deliveryMs.p50)}`,
     `lookups    ${s.lookupMs.ok} ok, ${s.lookupMs.failed} failed; p50 ${ms(s.lookupMs.p50)}, p90 ${ms(s.lookupMs.p90)}, p99 ${ms(s.lookupMs.p99)}; first record p50 ${ms(s.lookupFirstRecordMs.p50)}, p90 ${ms(s.lookupFirstRecordMs.p90)}`,
     `traffic    ${(s.bytesSent / 1048576).toFixed(1)} MiB sent; memory ${s.rssMB.total} MB RSS (${s.rssMB.perNode} MB per node)`,

@@ -31,7 +31,8 @@ export interface MessageRecord {
   latencyMs: number | null
   /** Inbox rows for it beyond the first (must stay 0: exactly once). */
   duplicates: number
-  status: 'delivered' | 'lost' | 'undeliverable' | 'not-sent'
+  /** queued: not delivered by the run's end, still in the sender's outbox; lost: not delivered, and not there. */
+  status: 'delivered' | 'queued' | 'lost' | 'undeliverable' | 'not-sent'
 }
 
 export interface LookupRecord {
@@ -57,6 +58,12 @@ export interface Summary {
     sent: number
     delivered: number
     duplicates: number
+    /**
+     * Sent, not delivered by the run's end, and still in the sender's outbox (its recipient not
+     * reached yet): the run ended before them, they were not dropped.
+     */
+    queued: number
+    /** Sent to an honest node, not delivered, and no longer in the sender's outbox. */
     lost: number
     undeliverable: number
   }
@@ -264,6 +271,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const seqToId = new Map<number, string>()
   const sentAtWall = new Map<number, number>()
   const queuedAtWall = new Map<number, number>()
+  /** Ids of the messages still in their sender's outbox once the run settled. */
+  const queuedAtEnd = new Set<string>()
   let workloadStart = 0
   const seedAddrs: string[] = []
   const summaryFaults = { churned: 0, partitions: 0, misbehaving: plan.misbehaving.length, linkChanges: 0 }
@@ -450,6 +459,17 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     while (now() < deadline && outstanding() > 0) await sleep(250)
     clearInterval(progressTimer)
 
+    // what the run did not deliver: still in the sender's outbox (queued), or gone (lost)
+    const undelivered = new Map<number, string[]>()
+    for (const m of plan.messages) {
+      const id = seqToId.get(m.seq)
+      if (id === undefined || deliveries.has(id)) continue
+      undelivered.set(m.from, [...(undelivered.get(m.from) ?? []), id])
+    }
+    for (const [from, ids] of undelivered) {
+      for (const id of await handle.stillQueued(from, ids).catch(() => [])) queuedAtEnd.add(id)
+    }
+
     if (plan.business !== undefined) {
       for (const c of plan.business.customers) {
         if (!handle.isUp(c)) continue
@@ -481,7 +501,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       r.duplicates = d.count - 1
       r.status = 'delivered'
     } else if (r.sentAt === null) r.status = 'not-sent'
-    else r.status = misbehaving.has(r.to) ? 'undeliverable' : 'lost'
+    else if (misbehaving.has(r.to)) r.status = 'undeliverable'
+    else r.status = id !== undefined && queuedAtEnd.has(id) ? 'queued' : 'lost'
   }
   const delivered = records.filter((r) => r.status === 'delivered')
   const okLookups = lookups.filter((l) => l.ok)
@@ -495,6 +516,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
       sent: records.filter((r) => r.sentAt !== null).length,
       delivered: delivered.length,
       duplicates: records.reduce((a, r) => a + r.duplicates, 0),
+      queued: records.filter((r) => r.status === 'queued').length,
       lost: records.filter((r) => r.status === 'lost').length,
       undeliverable: records.filter((r) => r.status === 'undeliverable').length
     },

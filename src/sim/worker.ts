@@ -29,6 +29,8 @@ async function answer(c: WorkerCall): Promise<unknown> {
       return handle.stop(c.index)
     case 'published':
       return handle.published(c.index)
+    case 'stillQueued':
+      return handle.stillQueued(c.from, c.ids)
     case 'publish':
       return handle.publish(c.index)
     case 'joinState':

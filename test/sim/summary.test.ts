@@ -12,7 +12,7 @@ function summary(): Summary {
     seed: 9,
     transport: 'tcp',
     workers: 4,
-    messages: { planned: 200, sent: 200, delivered: 199, duplicates: 0, lost: 1, undeliverable: 0 },
+    messages: { planned: 200, sent: 200, delivered: 199, duplicates: 0, queued: 0, lost: 1, undeliverable: 0 },
     latencyMs: distribution([100, 255, 605]),
     queuedMs: distribution([60, 180, 400]),
     deliveryMs: distribution([40, 75, 205]),
@@ -59,6 +59,12 @@ describe('sim: the terminal summary', () => {
     )
     assert.equal(lines[7], 'dht        alpha 3, 1 disjoint paths, new contacts taken in unpinged')
     assert.equal(lines.length, 8, 'no faults line for a run without faults')
+  })
+
+  it('names the messages still queued at the end apart from the lost ones, only when there are some', () => {
+    const s = summary()
+    s.messages = { ...s.messages, delivered: 190, queued: 9, lost: 1 }
+    assert.equal(formatSummary(s).split('\n')[1], 'messages   190/200 delivered, 1 lost, 0 duplicates, 9 still queued at the end')
   })
 
   it('names stragglers, unsent messages, faults and a saturated CPU only when there are some', () => {
