@@ -64,7 +64,10 @@ describe('sim: the terminal summary', () => {
   it('names the messages still queued at the end apart from the lost ones, only when there are some', () => {
     const s = summary()
     s.messages = { ...s.messages, delivered: 190, queued: 9, lost: 1 }
-    assert.equal(formatSummary(s).split('\n')[1], 'messages   190/200 delivered, 1 lost, 0 duplicates, 9 still queued at the end')
+    assert.equal(
+      formatSummary(s).split('\n')[1],
+      'messages   190/200 delivered, 1 lost, 0 duplicates, 9 still queued at the end'
+    )
   })
 
   it('names stragglers, unsent messages, faults and a saturated CPU only when there are some', () => {
