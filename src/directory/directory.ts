@@ -101,6 +101,14 @@ export interface DirectoryInit {
   settleMs?: number
   /** @default 3 */
   quorum?: number
+  /**
+   * A lookup started for a resolve that asks the peer (not over an open connection) ends at its
+   * first valid record: the peer is asked at that record's addresses, and its own answer is the
+   * newest there is. Only if it gives none does a second lookup run to settle on the newest
+   * record. The rest of the first walk would only compete for the CPU with the dial and the
+   * question. @default true
+   */
+  endLookupWhenAsking?: boolean
   /** @default 15_000 */
   lookupTimeoutMs?: number
   /** DHT queries a lookup makes at most while none has found a valid record. @default 2 */
@@ -209,6 +217,11 @@ interface Lookup {
   waiting: number
   /** Ends the lookup early, once no resolve waits for it (the peer itself answered). */
   stop: AbortController
+  /**
+   * It ends at its first valid record (endLookupWhenAsking), not at a quorum or the settle wait;
+   * a resolve that does not ask the peer, joining it, makes it settle as usual.
+   */
+  quick: boolean
 }
 
 /** A caller's onFirstRecord must not break the lookup it listens to. */
@@ -266,6 +279,7 @@ export function createDirectory(init: DirectoryInit): Directory {
   const ttlMs = init.ttlMs ?? DEFAULT_PROFILE_TTL_MS
   const settleMs = init.settleMs ?? 250
   const quorum = init.quorum ?? 3
+  const endLookupWhenAsking = init.endLookupWhenAsking !== false
   const lookupTimeoutMs = init.lookupTimeoutMs ?? 15_000
   const lookupQueries = init.lookupQueries ?? 2
   const retry = init.publishRetry ?? PUBLISH_RETRY
@@ -355,7 +369,8 @@ export function createDirectory(init: DirectoryInit): Directory {
   const lookup = async (
     peerId: string,
     signal: AbortSignal,
-    onFirst: (p: VerifiedProfile) => void
+    onFirst: (p: VerifiedProfile) => void,
+    enough: () => number
   ): Promise<{ profile: VerifiedProfile | undefined; stats: LookupStats }> => {
     const started = performance.now()
     let firstRecordMs: number | undefined
@@ -384,7 +399,7 @@ export function createDirectory(init: DirectoryInit): Directory {
         onFirst(found[0]!)
       }
       settle ??= setTimeout(() => controller.abort(), settleMs)
-      return found.length >= quorum
+      return found.length >= enough()
     }
     try {
       const local = await init.localRecord?.(key)
@@ -511,6 +526,8 @@ export function createDirectory(init: DirectoryInit): Directory {
         )
         if (own !== undefined) return own
       }
+      // a resolve that asks the peer wants from the lookup only the addresses of a first record
+      const quick = endLookupWhenAsking && ask !== undefined && !ask.now
       let l = inflight.get(peerId)
       if (l === undefined) {
         const listeners: Lookup['listeners'] = []
@@ -520,10 +537,16 @@ export function createDirectory(init: DirectoryInit): Directory {
           listeners,
           waiting: 0,
           stop,
-          result: lookup(peerId, lookupSignal, (first) => {
-            shared.first = first
-            for (const listener of listeners) notify(listener, first)
-          }).finally(() => {
+          quick,
+          result: lookup(
+            peerId,
+            lookupSignal,
+            (first) => {
+              shared.first = first
+              for (const listener of listeners) notify(listener, first)
+            },
+            () => (shared.quick ? 1 : quorum)
+          ).finally(() => {
             // a stopped lookup may end after a newer one for the same peer has started
             if (inflight.get(peerId) === shared) inflight.delete(peerId)
           })
@@ -532,6 +555,8 @@ export function createDirectory(init: DirectoryInit): Directory {
         l = shared
       }
       const lookupDone = l
+      // this resolve wants the newest record: the lookup must not end at its first
+      if (!quick) lookupDone.quick = false
       lookupDone.waiting++
       const release = (): void => {
         if (--lookupDone.waiting > 0) return
@@ -578,7 +603,18 @@ export function createDirectory(init: DirectoryInit): Directory {
         // No record anywhere (a put that found no one, records lost with their holders, expired):
         // the peer may still be up. Asked without addresses, it is found by DHT peer routing.
         if (q === undefined) return found ?? (await askPeer(peerId, undefined, ask, signal))
-        return (await within(q.answer, settleMs)) ?? found
+        if (!lookupDone.quick) return (await within(q.answer, settleMs)) ?? found
+        // the lookup stopped at its first record, which may be older than others held: only the
+        // peer's own answer may end this resolve early; without one, settle on the newest record
+        const own = await within(q.answer, 2 * settleMs)
+        if (own !== undefined) return own
+        // (a late answer still wins the race with this lookup: firstFound below)
+        const again = await lookup(peerId, signal, () => {}, () => quorum)
+        options.onLookup?.(again.stats)
+        if (again.profile !== undefined) remember(again.profile)
+        return again.profile !== undefined && (found === undefined || again.profile.seq >= found.seq)
+          ? again.profile
+          : found
       })
       return firstFound(fromPeer, settledOrPeer).finally(release)
     },

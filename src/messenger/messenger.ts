@@ -79,9 +79,11 @@ export interface MessengerInit {
   connectionTrim?: ConnectionTrimInit
   /**
    * How a profile lookup ends: `settleMs` after the first valid record, or at once when `quorum`
-   * valid records came. @default { settleMs: 250, quorum: 3, lookupTimeoutMs: 15_000 } (createDirectory's)
+   * valid records came; a lookup for a first message, whose recipient is asked, ends at its first
+   * record unless `endLookupWhenAsking` is false.
+   * @default { settleMs: 250, quorum: 3, lookupTimeoutMs: 15_000, endLookupWhenAsking: true } (createDirectory's)
    */
-  lookup?: { settleMs?: number; quorum?: number; lookupTimeoutMs?: number }
+  lookup?: { settleMs?: number; quorum?: number; lookupTimeoutMs?: number; endLookupWhenAsking?: boolean }
   /**
    * On a first message, dial the recipient at the addresses of the lookup's first record while the
    * lookup waits for fresher ones (the message is still sealed to the settled record's key).

@@ -30,7 +30,7 @@ describe('directory: asking the peer itself', () => {
    * A reader whose DHT hands out `records` (none: a miss) after `delayMs`, then waits until the
    * lookup ends.
    */
-  const reader = (records: Uint8Array[], settleMs: number, delayMs = 0) => {
+  const reader = (records: Uint8Array[], settleMs: number, delayMs = 0, endLookupWhenAsking = true) => {
     gets = 0
     getsEndedAt = []
     return createDirectory({
@@ -38,32 +38,33 @@ describe('directory: asking the peer itself', () => {
         put: async function* () {},
         get: async function* (_key, options) {
           gets++
-          if (delayMs > 0) {
-            const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
-            const aborted = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(false), delayMs)
-              const onAbort = (): void => {
-                clearTimeout(timer)
-                resolve(true)
-              }
-              signal.addEventListener('abort', onAbort, { once: true })
-            })
-            if (aborted) {
-              getsEndedAt.push(performance.now())
-              return
-            }
-          }
-          for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
-          if (records.length === 0) return
           const signal = AbortSignal.any([options?.signal ?? stop.signal, stop.signal])
-          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
-          getsEndedAt.push(performance.now())
+          try {
+            if (delayMs > 0) {
+              const aborted = await new Promise<boolean>((resolve) => {
+                const timer = setTimeout(() => resolve(false), delayMs)
+                const onAbort = (): void => {
+                  clearTimeout(timer)
+                  resolve(true)
+                }
+                signal.addEventListener('abort', onAbort, { once: true })
+              })
+              if (aborted) return
+            }
+            for (const value of records) yield { name: 'PEER_RESPONSE', record: { value } }
+            if (records.length === 0) return
+            await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+          } finally {
+            // aborted, or the lookup had what it wanted and stopped reading
+            if (records.length > 0) getsEndedAt.push(performance.now())
+          }
         }
       },
       identity: createIdentity(),
       content: () => ({ addresses: [] }),
       nextSeq: () => 1,
-      settleMs
+      settleMs,
+      endLookupWhenAsking
     })
   }
 
@@ -243,6 +244,39 @@ describe('directory: asking the peer itself', () => {
     const directory = reader([profileOf(bob, 3), profileOf(bob, 3), profileOf(bob, 3)], 1_000)
     const { ask } = asking(() => new Promise((resolve) => setTimeout(() => resolve(profileOf(bob, 5)), 100)))
     assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
+  })
+
+  it('ends the lookup at its first record while the peer is asked', async () => {
+    const directory = reader([profileOf(bob, 3)], 3_000)
+    const { ask } = asking(() => new Promise((resolve) => setTimeout(() => resolve(profileOf(bob, 5)), 300)))
+    const started = performance.now()
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: ask }))?.seq, 5)
+    assert.equal(getsEndedAt.length, 1)
+    const ranMs = getsEndedAt[0]! - started
+    assert.ok(ranMs < 200, `the DHT query ran ${ranMs.toFixed(0)} ms, into the peer's 300-ms answer`)
+  })
+
+  it('settles on the newest record in a second lookup when the peer gives no answer', async () => {
+    // the DHT hands out seq 3, then seq 4: the first record alone is not the newest
+    const silent = asking(async () => undefined)
+    const directory = reader([profileOf(bob, 3), profileOf(bob, 4)], 50)
+    assert.equal((await directory.resolve(bob.peerId, { askPeer: silent.ask }))?.seq, 4)
+    assert.equal(gets, 2, 'a quick lookup, then one that settles')
+
+    // with endLookupWhenAsking off, the one lookup runs to its settle
+    const old = reader([profileOf(bob, 3), profileOf(bob, 4)], 50, 0, false)
+    assert.equal((await old.resolve(bob.peerId, { askPeer: silent.ask }))?.seq, 4)
+    assert.equal(gets, 1)
+  })
+
+  it('lets a resolve that does not ask make a shared quick lookup settle', async () => {
+    const directory = reader([profileOf(bob, 3), profileOf(bob, 4)], 300, 100)
+    const { ask } = asking(() => new Promise((resolve) => setTimeout(() => resolve(undefined), 50)))
+    const asked = directory.resolve(bob.peerId, { askPeer: ask, fresh: true })
+    const plain = directory.resolve(bob.peerId, { fresh: true })
+    assert.equal((await plain)?.seq, 4)
+    assert.equal((await asked)?.seq, 4)
+    assert.equal(gets, 1, 'one lookup, shared, and no second one: it settled')
   })
 
   it('does not wait for a peer slower than the lookup', async () => {
