@@ -609,7 +609,12 @@ export function createDirectory(init: DirectoryInit): Directory {
         const own = await within(q.answer, 2 * settleMs)
         if (own !== undefined) return own
         // (a late answer still wins the race with this lookup: firstFound below)
-        const again = await lookup(peerId, signal, () => {}, () => quorum)
+        const again = await lookup(
+          peerId,
+          signal,
+          () => {},
+          () => quorum
+        )
         options.onLookup?.(again.stats)
         if (again.profile !== undefined) remember(again.profile)
         return again.profile !== undefined && (found === undefined || again.profile.seq >= found.seq)
