@@ -576,9 +576,10 @@ export function createDirectory(init: DirectoryInit): Directory {
         return profile ?? cached(peerId)
       })
       if (ask === undefined || ask.now) return settled.finally(release)
-      // The peer's own answer, asked on the first record, ends the resolve when it comes. If the
-      // lookup settles first (a quorum of holders answered at once), the peer still has settleMs
-      // to answer: holders may all serve a record it has since replaced.
+      // The peer's own answer, asked on the first record, ends the resolve when it comes. A quick
+      // lookup ends at that record, so the peer has 2 × settleMs before a second lookup settles;
+      // a lookup that settles (a quorum of holders answered at once) leaves it settleMs. Holders
+      // may all serve a record it has since replaced.
       const signal = options.signal ?? AbortSignal.timeout(lookupTimeoutMs)
       // the question, asked once the first record gives the peer's addresses; none if no record came
       // (a first record always comes before the lookup's result)
