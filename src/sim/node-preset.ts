@@ -81,9 +81,11 @@ export const SEED_MAX_CONNECTIONS = 50_000
 
 /**
  * Settings for a process that runs simulated nodes (`parley sim`, its workers, the scale bench):
- * - Errors carry no stack trace (unless DEBUG is set). libp2p builds Errors as control flow: a
- *   RangeError for every Noise chunk that ends a frame ("need more bytes"), an AbortError for every
- *   peer-store lock and queue job. Capturing their stacks was about 10 % of a 1,000-node run's CPU.
+ * - Errors carry no stack trace unless PARLEY_DEBUG is set (the CLI's switch for stack traces).
+ *   libp2p builds Errors as control flow: a RangeError for every Noise chunk that ends a frame
+ *   ("need more bytes"), an AbortError for every peer-store lock and queue job. Capturing their
+ *   stacks was about 10 % of a 1,000-node run's CPU. DEBUG, which only turns logging on, leaves
+ *   them off: a run that logs its progress must measure what a run without logs does.
  * - V8's old generation grows by at most half of what survived the last full GC
  *   (`--heap-growing-percent=50`). V8 otherwise lets it grow up to fourfold when GC looks cheap,
  *   and with hundreds of nodes per process the garbage it leaves between collections was most of
@@ -94,7 +96,7 @@ export const SEED_MAX_CONNECTIONS = 50_000
  *   connection for its life) keeps its whole slab alive. 8 KiB slabs keep an eighth as much.
  */
 export function tuneSimulationProcess(): void {
-  if (process.env.DEBUG === undefined) Error.stackTraceLimit = 0
+  if (!process.env.PARLEY_DEBUG) Error.stackTraceLimit = 0
   setFlagsFromString(`--heap-growing-percent=${SIMULATION_HEAP_GROWING_PERCENT}`)
   Buffer.poolSize = SIMULATION_BUFFER_POOL_SIZE
 }
