@@ -12,6 +12,9 @@
  * at once. Reported: CPU milliseconds (user + system of this process, both ends of the connection)
  * per connection until the dials resolve, and until 5 s later (identify, routing-table updates,
  * peer-store writes that follow a new connection).
+ * The process runs with a simulation's settings (tuneSimulationProcess), for both networks: Errors
+ * without stack traces unless PARLEY_DEBUG is set (`PARLEY_DEBUG=1 npm run bench:connection-cost`
+ * shows what the stacks cost).
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -22,8 +25,9 @@ import { memory } from '@libp2p/memory'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { createParleyNode, noopLogger } from '../src/net/index.ts'
-import { simulationNodeOptions } from '../src/sim/node-preset.ts'
+import { simulationNodeOptions, tuneSimulationProcess } from '../src/sim/node-preset.ts'
 
+tuneSimulationProcess()
 const PAIRS = Number(process.argv[2] ?? '100')
 const run = `${process.pid}`
 
