@@ -164,24 +164,29 @@ describe('sim: runs with real nodes', function () {
     assert.equal(r.summary.messages.duplicates, 0)
   })
 
-  it('counts a message the run ended before as still queued in its outbox, not as lost', async () => {
-    // a partition until the workload's end and no settle time: messages across it cannot land
-    const scenario = parseScenario({
-      nodes: 10,
-      seed: 7,
-      workload: { messages: 24, duration: 4, lookups: 0 },
-      faults: [{ type: 'partition', at: 0.5, duration: 3.5, groups: 2 }],
-      settle: 0
+  // in one process, and on workers, where the senders' outboxes are read in other processes
+  for (const workers of [0, 2]) {
+    it(`counts a message the run ended before as still queued in its outbox, not as lost (${workers} workers)`, async () => {
+      // a partition until the workload's end and no settle time: messages across it cannot land
+      const scenario = parseScenario({
+        nodes: 10,
+        seed: 7,
+        workers,
+        workload: { messages: 24, duration: 4, lookups: 0 },
+        faults: [{ type: 'partition', at: 0.5, duration: 3.5, groups: 2 }],
+        settle: 0
+      })
+      const r = await runSimulation({ scenario })
+      const m = r.summary.messages
+      const detail = JSON.stringify(r.messages.filter((x) => x.status !== 'delivered'))
+      assert.equal(r.summary.workers, workers)
+      assert.equal(m.sent, 24)
+      assert.ok(m.queued > 0, detail)
+      assert.equal(m.lost, 0, detail)
+      assert.equal(m.delivered + m.queued, 24, detail)
+      assert.equal(r.messages.filter((x) => x.status === 'queued').length, m.queued)
     })
-    const r = await runSimulation({ scenario })
-    const m = r.summary.messages
-    const detail = JSON.stringify(r.messages.filter((x) => x.status !== 'delivered'))
-    assert.equal(m.sent, 24)
-    assert.ok(m.queued > 0, detail)
-    assert.equal(m.lost, 0, detail)
-    assert.equal(m.delivered + m.queued, 24, detail)
-    assert.equal(r.messages.filter((x) => x.status === 'queued').length, m.queued)
-  })
+  }
 
   it('spreads nodes over worker processes talking TCP', async () => {
     const scenario = parseScenario({
