@@ -1,0 +1,86 @@
+/**
+ * The peer store's locks after Parley's patch (patches/@libp2p+peer-store+12.0.28.patch): a small
+ * per-peer read/write lock in place of mortice, and a read of a peer that no one is writing skips
+ * the lock. What the locks are for must still hold: writes of one peer one at a time (a merge
+ * reads, changes and writes back, and two at once would lose one), a read waits for a write asked
+ * for before it, and an abandoned wait leaves the lock to the others. Real libp2p nodes (their own
+ * PersistentPeerStore).
+ */
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { plainPeer } from '../helpers/p2p.ts'
+
+const somePeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+
+describe('peer store locks', function () {
+  this.timeout(30_000)
+  let node: Libp2p
+  let other: Libp2p
+  before(async () => {
+    node = await plainPeer()
+    other = await plainPeer()
+  })
+  after(async () => {
+    await Promise.all([node?.stop(), other?.stop()])
+  })
+
+  it('a read while a merge of the same peer is under way sees the merge', async () => {
+    const first = multiaddr('/memory/peer-store-reads-1')
+    const second = multiaddr('/memory/peer-store-reads-2')
+    await node.peerStore.merge(other.peerId, { multiaddrs: [first] })
+    // not awaited: the merge holds the peer's write lock while the read is asked for
+    const merging = node.peerStore.merge(other.peerId, { multiaddrs: [second] })
+    const read = await node.peerStore.get(other.peerId)
+    await merging
+    assert.deepEqual(read.addresses.map((a) => a.multiaddr.toString()).sort(), [first, second].map(String).sort())
+  })
+
+  it('a read of a peer no one writes returns what was stored', async () => {
+    const peer = await somePeerId()
+    const addr = multiaddr('/memory/peer-store-reads-3')
+    await node.peerStore.merge(peer, { multiaddrs: [addr], protocols: ['/parley/test/1.0.0'] })
+    const read = await node.peerStore.get(peer)
+    assert.deepEqual(
+      read.addresses.map((a) => a.multiaddr.toString()),
+      [addr.toString()]
+    )
+    assert.deepEqual(read.protocols, ['/parley/test/1.0.0'])
+    const info = await node.peerStore.getInfo(peer)
+    assert.deepEqual(info.multiaddrs.map(String), [addr.toString()])
+  })
+
+  it('a read of an unknown peer fails with NotFoundError, and an aborted read with AbortError', async () => {
+    const stranger = await somePeerId()
+    await assert.rejects(node.peerStore.get(stranger), { name: 'NotFoundError' })
+    await assert.rejects(node.peerStore.get(other.peerId, { signal: AbortSignal.abort() }), { name: 'AbortError' })
+  })
+
+  it('merges of one peer at once all land: each waits for the one before', async () => {
+    const peer = await somePeerId()
+    const addrs = Array.from({ length: 12 }, (_, i) => multiaddr(`/memory/peer-store-locks-many-${i}`))
+    await Promise.all(addrs.map((a) => node.peerStore.merge(peer, { multiaddrs: [a] })))
+    const read = await node.peerStore.get(peer)
+    assert.deepEqual(read.addresses.map((a) => a.multiaddr.toString()).sort(), addrs.map(String).sort())
+  })
+
+  it('a merge whose wait is aborted fails with AbortError and leaves the lock to the others', async () => {
+    const peer = await somePeerId()
+    const [a, b, c] = [1, 2, 3].map((i) => multiaddr(`/memory/peer-store-locks-abort-${i}`)) as [
+      ReturnType<typeof multiaddr>,
+      ReturnType<typeof multiaddr>,
+      ReturnType<typeof multiaddr>
+    ]
+    const stop = new AbortController()
+    const first = node.peerStore.merge(peer, { multiaddrs: [a] })
+    const abandoned = node.peerStore.merge(peer, { multiaddrs: [b] }, { signal: stop.signal })
+    const last = node.peerStore.merge(peer, { multiaddrs: [c] })
+    stop.abort()
+    await assert.rejects(abandoned, { name: 'AbortError' })
+    await Promise.all([first, last])
+    const read = await node.peerStore.get(peer)
+    assert.deepEqual(read.addresses.map((x) => x.multiaddr.toString()).sort(), [a, c].map(String).sort())
+  })
+})
