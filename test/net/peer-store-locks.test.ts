@@ -1,7 +1,7 @@
 /**
  * The peer store's locks after Parley's patch (patches/@libp2p+peer-store+12.0.28.patch): a small
  * per-peer read/write lock in place of mortice, and a read of a peer that no one is writing skips
- * the lock. What the locks are for must still hold: writes of one peer one at a time (a merge
+ * the lock (an expired one is deleted under it). What the locks are for must still hold: writes of one peer one at a time (a merge
  * reads, changes and writes back, and two at once would lose one), a read waits for a write asked
  * for before it, and an abandoned wait leaves the lock to the others. Real libp2p nodes (their own
  * PersistentPeerStore).
@@ -11,7 +11,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { plainPeer } from '../helpers/p2p.ts'
+import { MemoryDatastore } from 'datastore-core'
+import { Key } from 'interface-datastore'
+import { createLibp2p } from 'libp2p'
+import { noopLogger } from '../../src/net/index.ts'
+import { plainPeer, sleep } from '../helpers/p2p.ts'
 
 const somePeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 
@@ -82,5 +86,26 @@ describe('peer store locks', function () {
     await Promise.all([first, last])
     const read = await node.peerStore.get(peer)
     assert.deepEqual(read.addresses.map((x) => x.multiaddr.toString()).sort(), [a, c].map(String).sort())
+  })
+
+  it('a read of an expired peer fails with NotFoundError and deletes it, under the lock', async () => {
+    const datastore = new MemoryDatastore()
+    const short = await createLibp2p({
+      datastore,
+      peerStore: { maxPeerAge: 1, maxAddressAge: 1 },
+      connectionMonitor: { enabled: false },
+      logger: noopLogger
+    })
+    try {
+      const peer = await somePeerId()
+      const key = new Key(`/peers/${peer.toCID().toString()}`)
+      await short.peerStore.merge(peer, { multiaddrs: [multiaddr('/memory/peer-store-locks-old')] })
+      assert.equal(await datastore.has(key), true)
+      await sleep(20)
+      await assert.rejects(short.peerStore.get(peer), { name: 'NotFoundError' })
+      assert.equal(await datastore.has(key), false)
+    } finally {
+      await short.stop()
+    }
   })
 })
