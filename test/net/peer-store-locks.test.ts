@@ -1,10 +1,10 @@
 /**
  * The peer store's locks after Parley's patch (patches/@libp2p+peer-store+12.0.28.patch): a small
  * per-peer read/write lock in place of mortice, and a read of a peer that no one is writing skips
- * the lock (an expired one is deleted under it). What the locks are for must still hold: writes of one peer one at a time (a merge
- * reads, changes and writes back, and two at once would lose one), a read waits for a write asked
- * for before it, and an abandoned wait leaves the lock to the others. Real libp2p nodes (their own
- * PersistentPeerStore).
+ * the lock (an expired one is deleted under it). What the locks are for must still hold: writes
+ * of one peer one at a time (a merge reads, changes and writes back, and two at once would lose
+ * one), a read waits for a write asked for before it, and an abandoned wait leaves the lock to the
+ * others. Real libp2p nodes (their own PersistentPeerStore).
  */
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
