@@ -19,6 +19,7 @@ export type WorkerCall =
   | { op: 'stop'; index: number }
   | { op: 'published'; index: number }
   | { op: 'stillQueued'; from: number; ids: string[] }
+  | { op: 'committed'; to: number; ids: string[] }
   | { op: 'send'; from: number; to: number; text: string }
   | { op: 'lookup'; from: number; target: number; askRecipient?: boolean }
   | { op: 'partition'; groups: number[] | undefined }
@@ -169,6 +170,7 @@ export async function runWithWorkers(init: RunInit): Promise<RunResult> {
     isUp: (index) => up.has(index),
     published: (index) => call<boolean>(of(index), { op: 'published', index }),
     stillQueued: (from, ids) => call<string[]>(of(from), { op: 'stillQueued', from, ids }),
+    committed: (to, ids) => call<Array<{ id: string; at: number }>>(of(to), { op: 'committed', to, ids }),
     publish: (index) => call<void>(of(index), { op: 'publish', index }),
     joinState: (index) => call<JoinState>(of(index), { op: 'joinState', index }),
     rejoin: (index) => call<void>(of(index), { op: 'rejoin', index }),

@@ -46,6 +46,11 @@ export interface ClusterHandle {
    * nor given up. Read from its store, which outlives a stop.
    */
   stillQueued(from: number, ids: string[]): Promise<string[]>
+  /**
+   * Of `ids`, the messages node `to` has committed to its inbox, with the commit time (wall clock,
+   * ms): read from its store, for messages whose delivery was not reported before the run ended.
+   */
+  committed(to: number, ids: string[]): Promise<Array<{ id: string; at: number }>>
   /** Whether node i's profile is stored by at least one other node (a publish some peer acked). */
   published(index: number): Promise<boolean>
   peerId(index: number): string
@@ -205,6 +210,13 @@ export function localHandle(init: LocalHandleInit): ClusterHandle & { peerIds():
     async stillQueued(from, ids) {
       const store = node(from).store
       return ids.filter((id) => store.getMessage(id)?.status === 'queued')
+    },
+    async committed(to, ids) {
+      const store = node(to).store
+      return ids.flatMap((id) => {
+        const m = store.getMessage(id)
+        return m?.direction === 'in' && m.receivedAt !== null ? [{ id, at: m.receivedAt }] : []
+      })
     },
     published: async (i) => (node(i).messenger?.directory.lastPublish?.acks ?? 0) > 0,
     peerId: (i) => node(i).peerId,

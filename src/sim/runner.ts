@@ -273,6 +273,12 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const queuedAtWall = new Map<number, number>()
   /** Ids of the messages still in their sender's outbox once the run settled. */
   const queuedAtEnd = new Set<string>()
+  /**
+   * Messages found in their recipient's inbox at the run's end whose delivery was not reported:
+   * the recipient acks at its commit, but reports the message only once it has checked the
+   * sender's badge, which can take seconds (message-received). Their commit time.
+   */
+  const committedAtEnd = new Map<string, number>()
   let workloadStart = 0
   const seedAddrs: string[] = []
   const summaryFaults = { churned: 0, partitions: 0, misbehaving: plan.misbehaving.length, linkChanges: 0 }
@@ -475,6 +481,24 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
         }
       })
     )
+    // of the rest, those their recipient committed but had not reported yet (committedAtEnd)
+    const byRecipient = Map.groupBy(
+      undelivered().filter((m) => seqToId.has(m.seq) && !queuedAtEnd.has(seqToId.get(m.seq)!)),
+      (m) => m.to
+    )
+    await Promise.all(
+      [...byRecipient].map(async ([to, messages]) => {
+        try {
+          for (const { id, at } of await handle.committed(
+            to,
+            messages.map((m) => seqToId.get(m.seq)!)
+          ))
+            committedAtEnd.set(id, at)
+        } catch (err) {
+          log("could not read node %d's inbox: %s", to, (err as Error).message)
+        }
+      })
+    )
 
     if (plan.business !== undefined) {
       for (const c of plan.business.customers) {
@@ -500,7 +524,9 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     if (sentWall !== undefined) r.sentAt = sentWall - workloadStart
     const queuedWall = queuedAtWall.get(r.seq)
     if (queuedWall !== undefined) r.queuedAt = queuedWall - workloadStart
-    const d = id === undefined ? undefined : deliveries.get(id)
+    const late = id === undefined ? undefined : committedAtEnd.get(id)
+    const d =
+      id === undefined ? undefined : (deliveries.get(id) ?? (late === undefined ? undefined : { at: late, count: 1 }))
     if (d !== undefined && sentWall !== undefined) {
       r.deliveredAt = d.at - workloadStart
       r.latencyMs = Math.max(0, d.at - sentWall)

@@ -31,6 +31,8 @@ async function answer(c: WorkerCall): Promise<unknown> {
       return handle.published(c.index)
     case 'stillQueued':
       return handle.stillQueued(c.from, c.ids)
+    case 'committed':
+      return handle.committed(c.to, c.ids)
     case 'publish':
       return handle.publish(c.index)
     case 'joinState':

@@ -1,7 +1,8 @@
 /**
  * The in-process cluster handle's view of a joiner (joinState) and its second self-lookup
  * (rejoin), on real nodes over the simulated memory network: the after-join pacing counts a
- * joiner as joined by them (src/sim/forming.ts).
+ * joiner as joined by them (src/sim/forming.ts). And what it reads from a node's store at a run's
+ * end: a message in its recipient's inbox (committed), whose report may still be on its way.
  */
 import assert from 'node:assert/strict'
 import { localHandle } from '../../src/sim/handle.ts'
@@ -37,6 +38,39 @@ describe('sim: the handle reads how far a node has joined', function () {
       await handle.stop(3)
       assert.deepEqual(await handle.joinState(3), { contacts: 0, selfLookups: 0 })
       await handle.rejoin(3)
+    } finally {
+      await handle.stopAll()
+    }
+  })
+})
+
+describe('sim: the handle reads what a recipient committed', function () {
+  this.timeout(60_000)
+
+  it("finds a delivered message in its recipient's inbox, at the time the delivery was reported", async () => {
+    const reported = new Map<string, number>()
+    const handle = localHandle({
+      seed: 32,
+      nodes: 3,
+      transport: 'memory',
+      link: { latencyMs: 0, jitterMs: 0, loss: 0 },
+      misbehaving: [],
+      seeds: [0],
+      nodeOptions: simulationNodeOptions(),
+      onDelivered: (id, at) => reported.set(id, at)
+    })
+    try {
+      const seed = await handle.start(0, [])
+      for (const i of [1, 2]) await handle.start(i, [seed])
+      const { id } = await handle.send(1, 2, 'hello')
+      const at = await waitFor(() => reported.get(id), 'the delivery report')
+      assert.deepEqual(await handle.committed(2, [id, '0'.repeat(32)]), [{ id, at }])
+      // the sender's copy is not a commit to an inbox, and node 0 never saw the message
+      assert.deepEqual(await handle.committed(1, [id]), [])
+      assert.deepEqual(await handle.committed(0, [id]), [])
+      // the store outlives a stop
+      await handle.stop(2)
+      assert.deepEqual(await handle.committed(2, [id]), [{ id, at }])
     } finally {
       await handle.stopAll()
     }
