@@ -9,20 +9,25 @@ import { localHandle } from '../../src/sim/handle.ts'
 import { simulationNodeOptions } from '../../src/sim/index.ts'
 import { waitFor } from '../helpers/p2p.ts'
 
+/** An in-process handle of `nodes` nodes on the simulated memory network, node 0 the seed. */
+function memoryHandle(seed: number, nodes: number, onDelivered: (id: string, at: number) => void = () => {}) {
+  return localHandle({
+    seed,
+    nodes,
+    transport: 'memory',
+    link: { latencyMs: 0, jitterMs: 0, loss: 0 },
+    misbehaving: [],
+    seeds: [0],
+    nodeOptions: simulationNodeOptions(),
+    onDelivered
+  })
+}
+
 describe('sim: the handle reads how far a node has joined', function () {
   this.timeout(60_000)
 
   it('counts kad-dht`s own self-query and each rejoin as a completed self-lookup', async () => {
-    const handle = localHandle({
-      seed: 31,
-      nodes: 4,
-      transport: 'memory',
-      link: { latencyMs: 0, jitterMs: 0, loss: 0 },
-      misbehaving: [],
-      seeds: [0],
-      nodeOptions: simulationNodeOptions(),
-      onDelivered: () => {}
-    })
+    const handle = memoryHandle(31, 4)
     try {
       const seed = await handle.start(0, [], { publish: false })
       for (const i of [1, 2, 3]) await handle.start(i, [seed], { publish: false })
@@ -49,16 +54,7 @@ describe('sim: the handle reads what a recipient committed', function () {
 
   it("finds a delivered message in its recipient's inbox, at the time the delivery was reported", async () => {
     const reported = new Map<string, number>()
-    const handle = localHandle({
-      seed: 32,
-      nodes: 3,
-      transport: 'memory',
-      link: { latencyMs: 0, jitterMs: 0, loss: 0 },
-      misbehaving: [],
-      seeds: [0],
-      nodeOptions: simulationNodeOptions(),
-      onDelivered: (id, at) => reported.set(id, at)
-    })
+    const handle = memoryHandle(32, 3, (id, at) => reported.set(id, at))
     try {
       const seed = await handle.start(0, [])
       for (const i of [1, 2]) await handle.start(i, [seed])
