@@ -286,6 +286,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   const verification: Record<string, number> = {}
   const timers: NodeJS.Timeout[] = []
   const pendingSends = new Map<number, number[]>()
+  /** Send calls not answered yet: a first message's resolves once its recipient's lookup has run. */
+  const inFlightSends = new Set<Promise<void>>()
   let formationS = 0
   let routableS: number | null = null
   let unpublished: number[] = []
@@ -377,7 +379,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
         return
       }
       progress.sent++
-      handle
+      const sending = handle
         .send(m.from, m.to, messageText(seq, s.workload.textBytes))
         .then((r) => {
           seqToId.set(seq, r.id)
@@ -385,6 +387,8 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
           queuedAtWall.set(seq, r.queuedAt)
         })
         .catch((err: Error) => log.error('send %d failed: %s', seq, err.message))
+        .finally(() => inFlightSends.delete(sending))
+      inFlightSends.add(sending)
     }
     for (const m of plan.messages) timers.push(setTimeout(() => send(m.seq), m.at))
     for (const l of plan.lookups) {
@@ -464,6 +468,9 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     while (now() < deadline && outstanding() > 0) await sleep(250)
     clearInterval(progressTimer)
 
+    // a send still waiting for its lookup has no id to look for yet: once answered, its message is
+    // in the outbox (or was refused), so wait for those answers before reading the outboxes
+    await Promise.all(inFlightSends)
     // what the run did not deliver: still in the sender's outbox (queued), or gone (lost)
     const bySender = Map.groupBy(
       undelivered().filter((m) => seqToId.has(m.seq)),
