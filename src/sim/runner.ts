@@ -276,9 +276,9 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
   /**
    * Messages found in their recipient's inbox at the run's end whose delivery was not reported:
    * the recipient acks at its commit, but reports the message only once it has checked the
-   * sender's badge, which can take seconds (message-received). Their commit time.
+   * sender's badge, which can take seconds (message-received). At their commit time, once each.
    */
-  const committedAtEnd = new Map<string, number>()
+  const committedAtEnd = new Map<string, { at: number; count: number }>()
   let workloadStart = 0
   const seedAddrs: string[] = []
   const summaryFaults = { churned: 0, partitions: 0, misbehaving: plan.misbehaving.length, linkChanges: 0 }
@@ -471,41 +471,44 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     // a send still waiting for its lookup has no id to look for yet: once answered, its message is
     // in the outbox (or was refused), so wait for those answers before reading the outboxes
     await Promise.all(inFlightSends)
-    // what the run did not deliver: still in the sender's outbox (queued), or gone (lost)
-    const bySender = Map.groupBy(
-      undelivered().filter((m) => seqToId.has(m.seq)),
-      (m) => m.from
-    )
-    // one read per sender, all at once: on workers each is a round trip to another process
-    await Promise.all(
-      [...bySender].map(async ([from, messages]) => {
-        const ids = messages.map((m) => seqToId.get(m.seq)!)
-        try {
+    // what the run did not deliver: still in the sender's outbox (queued), committed by its
+    // recipient but not reported yet (delivered), or gone (lost). One read per node and store, all
+    // at once: on workers each is a round trip to another process.
+    const unaccounted = undelivered().filter((m) => seqToId.has(m.seq))
+    const readEach = (
+      byNode: Map<number, typeof unaccounted>,
+      what: string,
+      read: (node: number, ids: string[]) => Promise<void>
+    ) =>
+      Promise.all(
+        [...byNode].map(async ([node, messages]) => {
+          try {
+            await read(
+              node,
+              messages.map((m) => seqToId.get(m.seq)!)
+            )
+          } catch (err) {
+            // a failed read shows nothing: its messages count as lost unless the other read finds them
+            log("could not read node %d's %s: %s", node, what, (err as Error).message)
+          }
+        })
+      )
+    await Promise.all([
+      readEach(
+        Map.groupBy(unaccounted, (m) => m.from),
+        'outbox',
+        async (from, ids) => {
           for (const id of await handle.stillQueued(from, ids)) queuedAtEnd.add(id)
-        } catch (err) {
-          // its messages count as lost: nothing shows they are still held
-          log("could not read node %d's outbox: %s", from, (err as Error).message)
         }
-      })
-    )
-    // of the rest, those their recipient committed but had not reported yet (committedAtEnd)
-    const byRecipient = Map.groupBy(
-      undelivered().filter((m) => seqToId.has(m.seq) && !queuedAtEnd.has(seqToId.get(m.seq)!)),
-      (m) => m.to
-    )
-    await Promise.all(
-      [...byRecipient].map(async ([to, messages]) => {
-        try {
-          for (const { id, at } of await handle.committed(
-            to,
-            messages.map((m) => seqToId.get(m.seq)!)
-          ))
-            committedAtEnd.set(id, at)
-        } catch (err) {
-          log("could not read node %d's inbox: %s", to, (err as Error).message)
+      ),
+      readEach(
+        Map.groupBy(unaccounted, (m) => m.to),
+        'inbox',
+        async (to, ids) => {
+          for (const { id, at } of await handle.committed(to, ids)) committedAtEnd.set(id, { at, count: 1 })
         }
-      })
-    )
+      )
+    ])
 
     if (plan.business !== undefined) {
       for (const c of plan.business.customers) {
@@ -531,9 +534,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResult> {
     if (sentWall !== undefined) r.sentAt = sentWall - workloadStart
     const queuedWall = queuedAtWall.get(r.seq)
     if (queuedWall !== undefined) r.queuedAt = queuedWall - workloadStart
-    const late = id === undefined ? undefined : committedAtEnd.get(id)
-    const d =
-      id === undefined ? undefined : (deliveries.get(id) ?? (late === undefined ? undefined : { at: late, count: 1 }))
+    const d = id === undefined ? undefined : (deliveries.get(id) ?? committedAtEnd.get(id))
     if (d !== undefined && sentWall !== undefined) {
       r.deliveredAt = d.at - workloadStart
       r.latencyMs = Math.max(0, d.at - sentWall)
