@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
@@ -18,53 +18,54 @@ import { noopLogger } from '../../src/net/index.ts'
 import { plainPeer, sleep } from '../helpers/p2p.ts'
 
 const somePeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+const addr = (name: string): Multiaddr => multiaddr(`/memory/peer-store-locks-${name}`)
 
 describe('peer store locks', function () {
   this.timeout(30_000)
   let node: Libp2p
-  let other: Libp2p
+  let other: PeerId
   before(async () => {
     node = await plainPeer()
-    other = await plainPeer()
+    other = await somePeerId()
   })
   after(async () => {
-    await Promise.all([node?.stop(), other?.stop()])
+    await node?.stop()
   })
 
   it('a read while a merge of the same peer is under way sees the merge', async () => {
-    const first = multiaddr('/memory/peer-store-reads-1')
-    const second = multiaddr('/memory/peer-store-reads-2')
-    await node.peerStore.merge(other.peerId, { multiaddrs: [first] })
+    const first = addr('1')
+    const second = addr('2')
+    await node.peerStore.merge(other, { multiaddrs: [first] })
     // not awaited: the merge holds the peer's write lock while the read is asked for
-    const merging = node.peerStore.merge(other.peerId, { multiaddrs: [second] })
-    const read = await node.peerStore.get(other.peerId)
+    const merging = node.peerStore.merge(other, { multiaddrs: [second] })
+    const read = await node.peerStore.get(other)
     await merging
     assert.deepEqual(read.addresses.map((a) => a.multiaddr.toString()).sort(), [first, second].map(String).sort())
   })
 
   it('a read of a peer no one writes returns what was stored', async () => {
     const peer = await somePeerId()
-    const addr = multiaddr('/memory/peer-store-reads-3')
-    await node.peerStore.merge(peer, { multiaddrs: [addr], protocols: ['/parley/test/1.0.0'] })
+    const stored = addr('3')
+    await node.peerStore.merge(peer, { multiaddrs: [stored], protocols: ['/parley/test/1.0.0'] })
     const read = await node.peerStore.get(peer)
     assert.deepEqual(
       read.addresses.map((a) => a.multiaddr.toString()),
-      [addr.toString()]
+      [stored.toString()]
     )
     assert.deepEqual(read.protocols, ['/parley/test/1.0.0'])
     const info = await node.peerStore.getInfo(peer)
-    assert.deepEqual(info.multiaddrs.map(String), [addr.toString()])
+    assert.deepEqual(info.multiaddrs.map(String), [stored.toString()])
   })
 
   it('a read of an unknown peer fails with NotFoundError, and an aborted read with AbortError', async () => {
     const stranger = await somePeerId()
     await assert.rejects(node.peerStore.get(stranger), { name: 'NotFoundError' })
-    await assert.rejects(node.peerStore.get(other.peerId, { signal: AbortSignal.abort() }), { name: 'AbortError' })
+    await assert.rejects(node.peerStore.get(other, { signal: AbortSignal.abort() }), { name: 'AbortError' })
   })
 
   it('merges of one peer at once all land: each waits for the one before', async () => {
     const peer = await somePeerId()
-    const addrs = Array.from({ length: 12 }, (_, i) => multiaddr(`/memory/peer-store-locks-many-${i}`))
+    const addrs = Array.from({ length: 12 }, (_, i) => addr(`many-${i}`))
     await Promise.all(addrs.map((a) => node.peerStore.merge(peer, { multiaddrs: [a] })))
     const read = await node.peerStore.get(peer)
     assert.deepEqual(read.addresses.map((a) => a.multiaddr.toString()).sort(), addrs.map(String).sort())
@@ -72,11 +73,7 @@ describe('peer store locks', function () {
 
   it('a merge whose wait is aborted fails with AbortError and leaves the lock to the others', async () => {
     const peer = await somePeerId()
-    const [a, b, c] = [1, 2, 3].map((i) => multiaddr(`/memory/peer-store-locks-abort-${i}`)) as [
-      ReturnType<typeof multiaddr>,
-      ReturnType<typeof multiaddr>,
-      ReturnType<typeof multiaddr>
-    ]
+    const [a, b, c] = [addr('abort-1'), addr('abort-2'), addr('abort-3')]
     const stop = new AbortController()
     const first = node.peerStore.merge(peer, { multiaddrs: [a] })
     const abandoned = node.peerStore.merge(peer, { multiaddrs: [b] }, { signal: stop.signal })
@@ -99,7 +96,7 @@ describe('peer store locks', function () {
     try {
       const peer = await somePeerId()
       const key = new Key(`/peers/${peer.toCID().toString()}`)
-      await short.peerStore.merge(peer, { multiaddrs: [multiaddr('/memory/peer-store-locks-old')] })
+      await short.peerStore.merge(peer, { multiaddrs: [addr('old')] })
       assert.equal(await datastore.has(key), true)
       await sleep(20)
       await assert.rejects(short.peerStore.get(peer), { name: 'NotFoundError' })
